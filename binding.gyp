@@ -1,0 +1,39 @@
+{
+  "variables": {
+    "with_onednn%": "<!(node -p \"process.env.GENCONVNET_NO_ONEDNN ? 0 : (require('fs').existsSync('/usr/include/dnnl.hpp') ? 1 : 0)\")"
+  },
+  "targets": [
+    {
+      "target_name": "genconvnet",
+      "sources": [
+        "native/binding/addon.cc",
+        "native/binding/convert.cc",
+        "native/binding/net_wrap.cc",
+        "native/binding/reference64.cc",
+        "native/engine/net.cc",
+        "native/engine/shapes.cc",
+        "native/backends/reference_net.cc",
+        "native/ops/conv/reference.cc",
+        "native/ops/pool/reference.cc",
+        "native/ops/relu/reference.cc",
+        "native/ops/lrn/reference.cc",
+        "native/ops/dropout/reference.cc",
+        "native/ops/linear/reference.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [
+        ["with_onednn==1", {
+          "defines": ["GCN_HAVE_ONEDNN"],
+          "sources": [
+            "native/backends/onednn_net.cc"
+          ],
+          "libraries": ["-ldnnl"]
+        }]
+      ]
+    }
+  ]
+}

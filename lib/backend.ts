@@ -1,0 +1,42 @@
+// lib/backend.ts — choosing a backend at run time: `device` ('auto' | 'cpu' | 'cuda'), an
+// explicit `backend`, or the GENCONVNET_BACKEND override. A machine without the fast CPU
+// backend gets a one-line notice (once per process) saying how to get it.
+import { GenConvNetError, expected } from './errors';
+import { loadNative } from './native';
+
+export type Device = 'auto' | 'cpu' | 'cuda';
+export type BackendName = 'reference' | 'onednn' | 'cuda';
+
+let noticed = false;
+
+/** Backends compiled into the loaded addon, best first. */
+export function availableBackends(): BackendName[] {
+  return loadNative().backends() as BackendName[];
+}
+
+/**
+ * Picks the backend for a device request.
+ * @throws GenConvNetError E_BACKEND when the requested backend or device is not available, saying why.
+ */
+export function resolveBackend(device: Device = 'auto', backend?: BackendName): BackendName {
+  if (!['auto', 'cpu', 'cuda'].includes(device)) throw expected("'auto', 'cpu' or 'cuda'", 'device', device);
+  const have = availableBackends();
+  const wanted = backend ?? (process.env.GENCONVNET_BACKEND as BackendName | undefined) ?? undefined;
+  if (wanted) {
+    if (!have.includes(wanted))
+      throw new GenConvNetError('E_BACKEND', `Expected one of the compiled backends (${have.join(', ')}) for backend but received ${JSON.stringify(wanted)}` +
+        (wanted === 'onednn' ? '; install libdnnl-dev and run `npm rebuild genconvnet`' : ''));
+    return wanted;
+  }
+  if (device === 'cuda') {
+    if (have.includes('cuda')) return 'cuda';
+    throw new GenConvNetError('E_BACKEND', "device 'cuda' was requested but this build has no CUDA backend; build it with `npm run build:cuda` on a machine with a GPU, or use device 'auto'");
+  }
+  const cpu = have.filter((b) => b !== 'cuda');
+  const best = device === 'auto' && have.includes('cuda') ? 'cuda' : cpu[0];
+  if (best === 'reference' && !noticed && !process.env.GENCONVNET_QUIET) {
+    noticed = true;
+    process.stderr.write('genconvnet: using the slow reference backend; for the fast one: apt-get install libdnnl-dev && npm rebuild genconvnet\n');
+  }
+  return best;
+}

@@ -1,0 +1,225 @@
+// lib/network.ts — Network, the public object over a native net: built from a validated spec
+// on a chosen backend, it runs forward/backward, input gradients of nodes and SGD steps as
+// Promises, and exposes parameters by name in PyTorch's shapes. dispose() frees native memory.
+import { type BackendName, type Device, resolveBackend } from './backend';
+import { GenConvNetError, expected } from './errors';
+import { loadNative, type NativeNet } from './native';
+import { type Node, type NodeRef, resolveNode } from './nodes';
+import { preset } from './presets';
+import { Rng } from './rng';
+import { type InitSpec, type NetSpec, type ResolvedSpec, validateSpec } from './spec';
+
+/** How images were preprocessed before entering the net; stored in checkpoints. */
+export interface Preprocessing {
+  /** Per-channel mean subtracted from raw pixels in [0, 1]. */
+  mean: number[];
+  /** Per-channel divisor applied after subtracting the mean. */
+  std: number[];
+  imageShape: [number, number, number];
+  classNames: string[];
+  /** Std of the preprocessed training pixels: the sampler's default sigma (SPEC 4). */
+  sigma?: number;
+}
+
+export interface NetworkOptions {
+  device?: Device;
+  backend?: BackendName;
+  /** Seeds weight initialization and dropout masks. */
+  seed?: number;
+  preprocessing?: Preprocessing;
+}
+
+export interface ParameterInfo {
+  name: string;
+  shape: number[];
+  layer: string;
+}
+
+/** Checks that every value is finite, naming the first offender. */
+export function assertFinite(data: Float32Array, name: string): void {
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i])) throw new GenConvNetError('E_NOT_FINITE', `Expected finite values for ${name} but received ${data[i]} at index ${i}`);
+}
+
+export class Network {
+  readonly spec: NetSpec;
+  readonly resolved: ResolvedSpec;
+  readonly backend: BackendName;
+  preprocessing: Preprocessing | undefined;
+  private native: NativeNet | null;
+  private readonly paramIndex = new Map<string, number>();
+  readonly parameters: readonly ParameterInfo[];
+
+  private constructor(resolved: ResolvedSpec, backend: BackendName, seed: number, preprocessing?: Preprocessing) {
+    const binding = loadNative();
+    this.resolved = resolved;
+    this.spec = resolved.spec;
+    this.backend = backend;
+    this.preprocessing = preprocessing;
+    this.native = new binding.NativeNet(resolved.layers.map((l) => l.native), resolved.input, backend, seed);
+    this.parameters = this.native.params().map((p, i) => {
+      this.paramIndex.set(p.name, i);
+      return { name: p.name, shape: p.shape, layer: resolved.layers[p.layer].name };
+    });
+  }
+
+  /**
+   * Builds a network from a spec or a preset name and initializes its weights.
+   * @throws GenConvNetError E_SPEC for an invalid spec, E_BACKEND for an unavailable backend.
+   */
+  static create(spec: NetSpec | string, options: NetworkOptions = {}): Network {
+    const resolved = validateSpec(typeof spec === 'string' ? preset(spec) : spec);
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0) throw expected('a non-negative integer', 'seed', seed);
+    const net = new Network(resolved, resolveBackend(options.device, options.backend), seed, options.preprocessing);
+    net.initialize(seed);
+    return net;
+  }
+
+  /** Number of classes (units of the last layer). */
+  get classes(): number {
+    return this.resolved.classes;
+  }
+
+  /** Per-image input shape [C, H, W]. */
+  get inputShape(): [number, number, number] {
+    return this.resolved.input;
+  }
+
+  /** Re-draws every weight from its layer's init (He by default) and sets biases to biasInit (0). */
+  initialize(seed = 0): void {
+    const rng = new Rng(seed);
+    for (const p of this.parameters) {
+      const layer = this.resolved.layers.find((l) => l.name === p.layer)!;
+      const cfg = layer.config as { init?: InitSpec; biasInit?: number };
+      const data = new Float32Array(p.shape.reduce((a, b) => a * b, 1));
+      if (p.name.endsWith('.bias')) data.fill(cfg.biasInit ?? 0);
+      else {
+        const fanIn = p.shape.slice(1).reduce((a, b) => a * b, 1);
+        const init = cfg.init ?? { type: 'he' };
+        rng.fillNormal(data, 0, init.type === 'he' ? Math.sqrt(2 / fanIn) : init.std);
+      }
+      this.setParameter(p.name, data);
+    }
+  }
+
+  private net(): NativeNet {
+    if (!this.native) throw new GenConvNetError('E_DISPOSED', 'This network has been disposed; create or load another');
+    return this.native;
+  }
+
+  private batchOf(x: Float32Array, name: string): number {
+    if (!(x instanceof Float32Array)) throw expected('a Float32Array', name, x);
+    const per = this.inputShape[0] * this.inputShape[1] * this.inputShape[2];
+    if (x.length === 0 || x.length % per !== 0)
+      throw expected(`a multiple of ${per} values (n images of shape [${this.inputShape.join(', ')}])`, name, x, 'E_SHAPE');
+    assertFinite(x, name);
+    return x.length / per;
+  }
+
+  /**
+   * Scores of a batch: x holds n images (n x C x H x W, preprocessed); returns the n x classes matrix.
+   * `train` turns dropout on. The activations are kept for backward().
+   * @throws GenConvNetError E_SHAPE / E_NOT_FINITE for a bad batch, E_BUSY while another call runs.
+   */
+  async forward(x: Float32Array, options: { train?: boolean } = {}): Promise<Float32Array> {
+    const n = this.batchOf(x, 'input');
+    return this.net().forward(x, n, options.train === true);
+  }
+
+  /**
+   * Backpropagates dL/dF (n x classes, for the last forward) and sets every parameter gradient to dL/dw.
+   * @throws GenConvNetError E_SHAPE when dscores does not match the last forward's batch.
+   */
+  async backward(dscores: Float32Array): Promise<void> {
+    if (!(dscores instanceof Float32Array)) throw expected('a Float32Array', 'score gradient', dscores);
+    assertFinite(dscores, 'score gradient');
+    await this.net().backward(dscores);
+  }
+
+  /** Resolves a node name such as 'fc2:3', 'conv2:17@7,7' or 'conv2:17@mean'. */
+  node(ref: NodeRef): Node {
+    return resolveNode(this.resolved, ref);
+  }
+
+  /**
+   * The response of a node for each image and its gradient with respect to the images (eval mode).
+   * @throws GenConvNetError E_INVALID_ARGUMENT for an unknown node, E_SHAPE for a bad batch.
+   */
+  async inputGradient(x: Float32Array, node: NodeRef | Node): Promise<{ values: Float32Array; grad: Float32Array }> {
+    const resolved = typeof node === 'object' && 'mean' in node ? node : this.node(node);
+    const n = this.batchOf(x, 'input');
+    return this.net().nodeGrad(x, n, resolved);
+  }
+
+  /** One SGD step on all parameters with the gradients of the last backward (PyTorch's SGD semantics). */
+  async sgdStep(options: { lr: number; momentum?: number; weightDecay?: number }): Promise<void> {
+    const { lr, momentum = 0, weightDecay = 0 } = options;
+    for (const [k, v] of Object.entries({ lr, momentum, weightDecay }))
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw expected('a finite number >= 0', k, v);
+    await this.net().sgdStep(lr, momentum, weightDecay);
+  }
+
+  private index(name: string): number {
+    const i = this.paramIndex.get(name);
+    if (i === undefined) throw expected(`a parameter name (${[...this.paramIndex.keys()].join(', ')})`, 'parameter', name);
+    return i;
+  }
+
+  /** A copy of a parameter's values, in PyTorch's layout. */
+  getParameter(name: string): Float32Array {
+    return this.net().readParam(this.index(name));
+  }
+
+  /** A copy of a parameter's gradient from the last backward. */
+  getGradient(name: string): Float32Array {
+    return this.net().readGrad(this.index(name));
+  }
+
+  /**
+   * Overwrites a parameter.
+   * @throws GenConvNetError E_SHAPE for a wrong length, E_NOT_FINITE for NaN or infinite values.
+   */
+  setParameter(name: string, data: Float32Array): void {
+    const i = this.index(name);
+    const size = this.parameters[i].shape.reduce((a, b) => a * b, 1);
+    if (!(data instanceof Float32Array) || data.length !== size)
+      throw expected(`a Float32Array of ${size} values (shape [${this.parameters[i].shape.join(', ')}])`, name, data, 'E_SHAPE');
+    assertFinite(data, name);
+    this.net().writeParam(i, data);
+  }
+
+  /** All parameters by name. */
+  stateDict(): Record<string, { shape: number[]; data: Float32Array }> {
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const p of this.parameters) out[p.name] = { shape: p.shape.slice(), data: this.getParameter(p.name) };
+    return out;
+  }
+
+  /**
+   * Loads parameters by name; every parameter must be present with its exact shape.
+   * @throws GenConvNetError E_CHECKPOINT naming a missing, extra or mis-shaped tensor.
+   */
+  loadStateDict(state: Record<string, { shape: number[]; data: Float32Array }>): void {
+    const extra = Object.keys(state).filter((k) => !this.paramIndex.has(k));
+    if (extra.length) throw new GenConvNetError('E_CHECKPOINT', `Expected only this network's parameters but received unknown tensor(s) ${extra.join(', ')}`);
+    for (const p of this.parameters) {
+      const t = state[p.name];
+      if (!t) throw new GenConvNetError('E_CHECKPOINT', `Expected tensor ${p.name} with shape [${p.shape.join(', ')}] but it is missing`);
+      if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]))
+        throw new GenConvNetError('E_CHECKPOINT', `Expected shape [${p.shape.join(', ')}] for tensor ${p.name} but received [${t.shape.join(', ')}]`);
+    }
+    for (const p of this.parameters) this.setParameter(p.name, state[p.name].data);
+  }
+
+  /** Reseeds dropout masks. */
+  setSeed(seed: number): void {
+    this.net().setSeed(seed);
+  }
+
+  /** Frees native memory; safe to call twice. Later calls throw E_DISPOSED. */
+  dispose(): void {
+    if (this.native) this.native.dispose();
+    this.native = null;
+  }
+}

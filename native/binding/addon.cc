@@ -1,0 +1,29 @@
+// native/binding/addon.cc — module entry: exports NativeNet, the list of compiled backends
+// and build facts. Loaded only by lib/native.ts.
+#include <napi.h>
+
+#include "../engine/net.h"
+
+namespace gcn::binding {
+Napi::Function defineNetClass(Napi::Env env);
+Napi::Value reference64(const Napi::CallbackInfo& info);
+
+static Napi::Value backends(const Napi::CallbackInfo& info) {
+  std::vector<std::string> names = availableBackends();
+  Napi::Array out = Napi::Array::New(info.Env(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) out.Set(uint32_t(i), names[i]);
+  return out;
+}
+
+static Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeNet", defineNetClass(env));
+  exports.Set("reference64", Napi::Function::New(env, reference64, "reference64"));
+  exports.Set("backends", Napi::Function::New(env, backends, "backends"));
+  return exports;
+}
+
+}  // namespace gcn::binding
+
+static Napi::Object initModule(Napi::Env env, Napi::Object exports) { return gcn::binding::init(env, exports); }
+
+NODE_API_MODULE(genconvnet, initModule)

@@ -1,0 +1,88 @@
+// native/engine/net.cc — backend-independent part of Net: parameter bookkeeping, the SGD
+// update on host parameters, node checks and the backend factory.
+#include "net.h"
+
+#include <cstring>
+
+namespace gcn {
+
+Net::Net(std::vector<LayerGeom> layers, Shape3 input) : layers_(std::move(layers)), input_(input) {
+  paramOf_.assign(layers_.size(), -1);
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    const LayerGeom& g = layers_[li];
+    const LayerSpec& s = g.spec;
+    std::vector<int64_t> wshape;
+    int64_t outs = 0;
+    if (s.kind == LayerKind::Conv) {
+      wshape = {s.outChannels, g.in.c / s.groups, s.kernelH, s.kernelW};
+      outs = s.outChannels;
+    } else if (s.kind == LayerKind::Linear) {
+      wshape = {s.outFeatures, g.in.size()};
+      outs = s.outFeatures;
+    } else {
+      continue;
+    }
+    paramOf_[li] = int(info_.size());
+    int64_t wsize = 1;
+    for (int64_t d : wshape) wsize *= d;
+    info_.push_back({s.name + ".weight", wshape, wsize, int(li)});
+    if (s.bias) info_.push_back({s.name + ".bias", {outs}, outs, int(li)});
+  }
+  for (const ParamInfo& p : info_) {
+    values_.emplace_back(p.size, 0.f);
+    grads_.emplace_back(p.size, 0.f);
+    momenta_.emplace_back();
+  }
+}
+
+void Net::readParam(size_t i, float* dst) const { std::memcpy(dst, values_.at(i).data(), info_[i].size * sizeof(float)); }
+void Net::writeParam(size_t i, const float* src) { std::memcpy(values_.at(i).data(), src, info_[i].size * sizeof(float)); }
+void Net::readGrad(size_t i, float* dst) const { std::memcpy(dst, grads_.at(i).data(), info_[i].size * sizeof(float)); }
+
+void Net::sgdStep(float lr, float momentum, float weightDecay) {
+  for (size_t i = 0; i < info_.size(); ++i) {
+    float* w = values_[i].data();
+    const float* g = grads_[i].data();
+    const int64_t n = info_[i].size;
+    if (momentum == 0.f) {
+      for (int64_t j = 0; j < n; ++j) w[j] -= lr * (g[j] + weightDecay * w[j]);
+      continue;
+    }
+    if (momenta_[i].empty()) momenta_[i].assign(n, 0.f);
+    float* v = momenta_[i].data();
+    for (int64_t j = 0; j < n; ++j) {
+      v[j] = momentum * v[j] + g[j] + weightDecay * w[j];
+      w[j] -= lr * v[j];
+    }
+  }
+}
+
+void Net::checkNode(const NodeSpec& node) const {
+  if (node.layer < 0 || size_t(node.layer) >= layers_.size())
+    throw Error("E_INVALID_ARGUMENT", "node layer index " + std::to_string(node.layer) + " out of range");
+  const Shape3 s = layers_[node.layer].out;
+  if (node.channel < 0 || node.channel >= s.c)
+    throw Error("E_INVALID_ARGUMENT", "node channel " + std::to_string(node.channel) + " out of range [0, " +
+                                          std::to_string(s.c - 1) + "]");
+  if (!node.mean && (node.y < 0 || node.y >= s.h || node.x < 0 || node.x >= s.w))
+    throw Error("E_INVALID_ARGUMENT", "node position out of range");
+}
+
+std::vector<std::string> availableBackends() {
+#ifdef GCN_HAVE_ONEDNN
+  return {"onednn", "reference"};
+#else
+  return {"reference"};
+#endif
+}
+
+std::unique_ptr<Net> makeNet(const std::string& backend, const std::vector<LayerSpec>& layers, Shape3 input) {
+  std::vector<LayerGeom> geoms = inferShapes(layers, input);
+  if (backend == "reference") return makeReferenceNet(std::move(geoms), input);
+#ifdef GCN_HAVE_ONEDNN
+  if (backend == "onednn") return makeOnednnNet(std::move(geoms), input);
+#endif
+  throw Error("E_BACKEND", "backend '" + backend + "' is not compiled into this build");
+}
+
+}  // namespace gcn

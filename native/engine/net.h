@@ -1,0 +1,81 @@
+// native/engine/net.h — the engine's Net: built from validated layer specs on one backend.
+// It owns parameters, activations and gradient buffers, and offers coarse calls so that a
+// backend keeps its own layouts (oneDNN blocked, GPU memory) between layers. All host
+// pointers passed in are plain NCHW float32; parameters are read and written in PyTorch's
+// shapes (conv [out, in/groups, kh, kw], linear [out, in]).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common.h"
+
+namespace gcn {
+
+struct ParamInfo {
+  std::string name;            // "<layer>.weight" or "<layer>.bias"
+  std::vector<int64_t> shape;  // PyTorch shape
+  int64_t size = 0;
+  int layer = 0;
+};
+
+class Net {
+ public:
+  Net(std::vector<LayerGeom> layers, Shape3 input);
+  virtual ~Net() = default;
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  virtual const char* backendName() const = 0;
+
+  // x: (n, C, H, W); scores: (n, K) where K is the last layer's output size.
+  // train enables dropout; the activations are kept for backward either way.
+  virtual void forward(const float* x, int n, bool train, float* scores) = 0;
+  // dscores: (n, K) = dL/dF for the last forward; sets every parameter gradient to dL/dw.
+  virtual void backward(const float* dscores) = 0;
+  // Forward in eval mode, then backpropagate a seed of 1 at the node of every image (1/(H*W)
+  // at each position when node.mean). values: (n) node responses; dx: (n, C, H, W) = dF/dI.
+  virtual void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) = 0;
+
+  // Parameters. The CPU backends keep them in host memory in PyTorch layout; a device
+  // backend overrides these to copy across.
+  const std::vector<ParamInfo>& params() const { return info_; }
+  virtual void readParam(size_t i, float* dst) const;
+  virtual void writeParam(size_t i, const float* src);
+  virtual void readGrad(size_t i, float* dst) const;
+  // v = momentum*v + (g + wd*w); w -= lr*v  (PyTorch's SGD; momentum 0 is plain SGD).
+  virtual void sgdStep(float lr, float momentum, float weightDecay);
+
+  void setSeed(uint64_t seed) { seed_ = seed; }
+  const std::vector<LayerGeom>& layers() const { return layers_; }
+  Shape3 inputShape() const { return input_; }
+  Shape3 outputShape() const { return layers_.empty() ? input_ : layers_.back().out; }
+  int batch() const { return n_; }
+
+ protected:
+  void checkNode(const NodeSpec& node) const;
+  // Index of a layer's weight in params_ (its bias follows when present), -1 if none.
+  int weightIndex(size_t layer) const { return paramOf_[layer]; }
+  float* value(size_t i) { return values_[i].data(); }
+  float* grad(size_t i) { return grads_[i].data(); }
+
+  std::vector<LayerGeom> layers_;
+  Shape3 input_;
+  std::vector<ParamInfo> info_;
+  std::vector<std::vector<float>> values_, grads_, momenta_;
+  std::vector<int> paramOf_;
+  uint64_t seed_ = 0, dropoutStep_ = 0;
+  int n_ = 0;
+};
+
+// Backends present in this build, best first ("onednn", "reference").
+std::vector<std::string> availableBackends();
+// Throws Error("E_BACKEND") when the backend is not compiled in.
+std::unique_ptr<Net> makeNet(const std::string& backend, const std::vector<LayerSpec>& layers, Shape3 input);
+
+std::unique_ptr<Net> makeReferenceNet(std::vector<LayerGeom> layers, Shape3 input);
+#ifdef GCN_HAVE_ONEDNN
+std::unique_ptr<Net> makeOnednnNet(std::vector<LayerGeom> layers, Shape3 input);
+#endif
+
+}  // namespace gcn
