@@ -2,6 +2,7 @@
 // on a chosen backend, it runs forward/backward, input gradients of nodes and SGD steps as
 // Promises, and exposes parameters by name in PyTorch's shapes. dispose() frees native memory.
 import { type BackendName, type Device, resolveBackend } from './backend';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { GenConvNetError, expected } from './errors';
 import { loadNative, type NativeNet } from './native';
 import { type Node, type NodeRef, resolveNode } from './nodes';
@@ -210,6 +211,22 @@ export class Network {
         throw new GenConvNetError('E_CHECKPOINT', `Expected shape [${p.shape.join(', ')}] for tensor ${p.name} but received [${t.shape.join(', ')}]`);
     }
     for (const p of this.parameters) this.setParameter(p.name, state[p.name].data);
+  }
+
+  /**
+   * Saves parameters, spec and preprocessing to a safetensors checkpoint (atomic write).
+   * @throws GenConvNetError E_IO when the file cannot be written.
+   */
+  async save(path: string, options: { extra?: unknown } = {}): Promise<void> {
+    await saveCheckpoint(this, path, options);
+  }
+
+  /**
+   * Loads a network from a checkpoint.
+   * @throws GenConvNetError E_CHECKPOINT for a bad file (truncated, not safetensors, tensors not matching the spec).
+   */
+  static async load(path: string, options: NetworkOptions = {}): Promise<Network> {
+    return (await loadCheckpoint(path, options)).net;
   }
 
   /** Reseeds dropout masks. */

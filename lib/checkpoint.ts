@@ -1,0 +1,91 @@
+// lib/checkpoint.ts — networks to and from safetensors: parameters as `<layer>.weight` /
+// `<layer>.bias` (F32, PyTorch shapes), the spec and preprocessing as JSON under the metadata
+// key `genconvnet`. Files are written to a temp file and renamed; a file that does not fit
+// its spec is refused before any native memory is allocated.
+import { GenConvNetError } from './errors';
+import { readSafetensors, writeSafetensors, type SafetensorsInput } from './io/safetensors';
+import { Network, type NetworkOptions, type Preprocessing } from './network';
+import { validateSpec, type NetSpec } from './spec';
+
+export const CHECKPOINT_FORMAT = 'genconvnet/1';
+
+/** What the `genconvnet` metadata entry holds. */
+export interface CheckpointMeta {
+  format: string;
+  spec: NetSpec;
+  preprocessing?: Preprocessing;
+  /** Free-form JSON the caller attached (training state, history). */
+  extra?: unknown;
+}
+
+/**
+ * Writes a network's parameters, spec and preprocessing to a safetensors file atomically.
+ * `tensors` adds further tensors (e.g. optimizer state) under names that must not collide.
+ * @throws GenConvNetError E_IO when the file cannot be written (no partial file is left).
+ */
+export async function saveCheckpoint(
+  net: Network,
+  path: string,
+  options: { extra?: unknown; tensors?: Record<string, SafetensorsInput> } = {},
+): Promise<void> {
+  const tensors: Record<string, SafetensorsInput> = {};
+  for (const [name, t] of Object.entries(net.stateDict())) tensors[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  for (const [name, t] of Object.entries(options.tensors ?? {})) {
+    if (name in tensors) throw new GenConvNetError('E_INVALID_ARGUMENT', `Expected an extra tensor name that is not a parameter but received ${JSON.stringify(name)}`);
+    tensors[name] = t;
+  }
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, spec: net.spec, preprocessing: net.preprocessing, extra: options.extra };
+  await writeSafetensors(path, tensors, { genconvnet: JSON.stringify(meta) });
+}
+
+function parseMeta(path: string, raw: string | undefined): CheckpointMeta {
+  if (raw === undefined)
+    throw new GenConvNetError('E_CHECKPOINT', `Expected a genconvnet checkpoint in ${path} but its metadata has no 'genconvnet' entry (a safetensors file from another tool?)`);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(raw) as CheckpointMeta;
+  } catch (err) {
+    throw new GenConvNetError('E_CHECKPOINT', `Expected JSON in the 'genconvnet' metadata of ${path} but it does not parse`, { cause: err });
+  }
+  if (!meta || meta.format !== CHECKPOINT_FORMAT)
+    throw new GenConvNetError('E_CHECKPOINT', `Expected checkpoint format ${CHECKPOINT_FORMAT} in ${path} but received ${JSON.stringify(meta?.format)}`);
+  return meta;
+}
+
+/**
+ * Loads a network from a checkpoint written by saveCheckpoint (or by any tool following its layout).
+ * @throws GenConvNetError E_CHECKPOINT for a truncated file, a file that is not safetensors, missing
+ * metadata, an invalid spec, or tensors that do not match the spec (naming which).
+ */
+export async function loadCheckpoint(
+  path: string,
+  options: NetworkOptions = {},
+): Promise<{ net: Network; meta: CheckpointMeta; tensors: Record<string, { shape: number[]; data: ArrayLike<number> }> }> {
+  const content = await readSafetensors(path);
+  const meta = parseMeta(path, content.metadata.genconvnet);
+  try {
+    validateSpec(meta.spec);
+  } catch (err) {
+    throw new GenConvNetError('E_CHECKPOINT', `Expected a valid network spec in ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const params: Record<string, { shape: number[]; data: Float32Array }> = {};
+  const others: Record<string, { shape: number[]; data: ArrayLike<number> }> = {};
+  const net = Network.create(meta.spec, { ...options, preprocessing: options.preprocessing ?? meta.preprocessing });
+  try {
+    const names = new Set(net.parameters.map((p) => p.name));
+    for (const [name, t] of Object.entries(content.tensors)) {
+      if (!names.has(name)) {
+        others[name] = { shape: t.shape, data: t.data as ArrayLike<number> };
+        continue;
+      }
+      if (t.dtype !== 'F32') throw new GenConvNetError('E_CHECKPOINT', `Expected dtype F32 for tensor ${name} in ${path} but received ${t.dtype}`);
+      params[name] = { shape: t.shape, data: t.data as Float32Array };
+    }
+    net.loadStateDict(params);
+  } catch (err) {
+    net.dispose();
+    if (err instanceof GenConvNetError && err.code === 'E_CHECKPOINT') throw new GenConvNetError('E_CHECKPOINT', `${err.message} (in ${path})`, { cause: err });
+    throw err;
+  }
+  return { net, meta, tensors: others };
+}
