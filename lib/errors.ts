@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_DISPOSED'
   | 'E_BUSY'
   | 'E_IO'
+  | 'E_DIVERGED'
   | 'E_INTERNAL';
 
 /** The one error class of the library. */

@@ -25,6 +25,10 @@ export interface NativeNet {
   backward(dscores: Float32Array): Promise<void>;
   nodeGrad(x: Float32Array, n: number, node: NativeNode): Promise<{ values: Float32Array; grad: Float32Array }>;
   sgdStep(lr: number, momentum: number, weightDecay: number): Promise<void>;
+  adamStep(lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): Promise<void>;
+  readSlot(i: number, slot: number): Float32Array;
+  writeSlot(i: number, slot: number, data: Float32Array): void;
+  resetSlots(): void;
   params(): { name: string; shape: number[]; layer: number }[];
   readParam(i: number): Float32Array;
   writeParam(i: number, data: Float32Array): void;
@@ -36,6 +40,13 @@ export interface NativeNet {
 export interface NativeBinding {
   NativeNet: new (layers: NativeLayer[], input: [number, number, number], backend: string, seed: number) => NativeNet;
   backends(): string[];
+  /** The fused DG/GG objective: the loss gradient dL/dF and the scalar objectives. */
+  objective(
+    scores: Float32Array,
+    labels: Int32Array,
+    classes: number,
+    lambda: number,
+  ): { grad: Float32Array; crossEntropy: number; ggLogLik: number; labelled: number; correct: number };
   /** Float64 forward (and backward) on the reference kernels, for gradient checks. */
   reference64(
     layers: NativeLayer[],

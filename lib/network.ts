@@ -161,6 +161,42 @@ export class Network {
     await this.net().sgdStep(lr, momentum, weightDecay);
   }
 
+  /** One Adam (or AdamW when decoupled) step; `step` counts from 1 for bias correction. */
+  async adamStep(options: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; decoupled?: boolean; step: number }): Promise<void> {
+    const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decoupled = false, step } = options;
+    for (const [k, v] of Object.entries({ lr, beta1, beta2, eps, weightDecay }))
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw expected('a finite number >= 0', k, v);
+    if (beta1 >= 1 || beta2 >= 1) throw expected('betas below 1', 'beta1/beta2', [beta1, beta2]);
+    if (!Number.isInteger(step) || step < 1) throw expected('an integer >= 1', 'step', step);
+    await this.net().adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step);
+  }
+
+  /** Optimizer state (slot 0: momentum or Adam's m; slot 1: Adam's v) by parameter name. */
+  optimizerState(): Record<string, { shape: number[]; data: Float32Array }> {
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    this.parameters.forEach((p, i) => {
+      for (const slot of [0, 1]) out[`${p.name}.opt${slot}`] = { shape: p.shape.slice(), data: this.net().readSlot(i, slot) };
+    });
+    return out;
+  }
+
+  /**
+   * Restores optimizer state saved by optimizerState(); missing entries reset to zero.
+   * @throws GenConvNetError E_CHECKPOINT for a mis-sized entry.
+   */
+  loadOptimizerState(state: Record<string, { data: ArrayLike<number> }>): void {
+    this.net().resetSlots();
+    this.parameters.forEach((p, i) => {
+      for (const slot of [0, 1]) {
+        const t = state[`${p.name}.opt${slot}`];
+        if (!t) continue;
+        const size = p.shape.reduce((a, b) => a * b, 1);
+        if (t.data.length !== size) throw new GenConvNetError('E_CHECKPOINT', `Expected ${size} values for optimizer state ${p.name}.opt${slot} but received ${t.data.length}`);
+        this.net().writeSlot(i, slot, Float32Array.from(t.data));
+      }
+    });
+  }
+
   private index(name: string): number {
     const i = this.paramIndex.get(name);
     if (i === undefined) throw expected(`a parameter name (${[...this.paramIndex.keys()].join(', ')})`, 'parameter', name);

@@ -41,6 +41,9 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     return DefineClass(env, "NativeNet",
                        {InstanceMethod("forward", &NetWrap::forward), InstanceMethod("backward", &NetWrap::backward),
                         InstanceMethod("nodeGrad", &NetWrap::nodeGrad), InstanceMethod("sgdStep", &NetWrap::sgdStep),
+                        InstanceMethod("adamStep", &NetWrap::adamStep), InstanceMethod("readSlot", &NetWrap::readSlot),
+                        InstanceMethod("writeSlot", &NetWrap::writeSlot),
+                        InstanceMethod("resetSlots", &NetWrap::resetSlots),
                         InstanceMethod("params", &NetWrap::params), InstanceMethod("readParam", &NetWrap::readParam),
                         InstanceMethod("writeParam", &NetWrap::writeParam), InstanceMethod("readGrad", &NetWrap::readGrad),
                         InstanceMethod("setSeed", &NetWrap::setSeed), InstanceMethod("dispose", &NetWrap::dispose),
@@ -130,6 +133,46 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
           wd = info[2].ToNumber().FloatValue();
     return start(info, [&nt, lr, mom, wd] { nt.sgdStep(lr, mom, wd); }, Napi::Value(),
                  {});
+  }
+
+  // adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step) -> Promise<void>
+  Napi::Value adamStep(const Napi::CallbackInfo& info) {
+    Net& nt = net(info.Env());
+    float a[5];
+    for (int k = 0; k < 5; ++k) a[k] = info[k].ToNumber().FloatValue();
+    const bool decoupled = info[5].ToBoolean().Value();
+    const int64_t step = info[6].ToNumber().Int64Value();
+    if (step < 1) throwJs(info.Env(), "E_INVALID_ARGUMENT", "Adam step must be >= 1");
+    return start(info, [&nt, a, decoupled, step] { nt.adamStep(a[0], a[1], a[2], a[3], a[4], decoupled, step); },
+                 Napi::Value(), {});
+  }
+
+  int slotOf(const Napi::CallbackInfo& info, size_t idx) {
+    int s = info[idx].ToNumber().Int32Value();
+    if (s < 0 || s > 1) throwJs(info.Env(), "E_INVALID_ARGUMENT", "optimizer slot must be 0 or 1");
+    return s;
+  }
+
+  Napi::Value readSlot(const Napi::CallbackInfo& info) {
+    Net& nt = net(info.Env());
+    size_t i = paramIndex(info, nt);
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), nt.params()[i].size);
+    nt.readSlot(i, slotOf(info, 1), out.Data());
+    return out;
+  }
+
+  Napi::Value writeSlot(const Napi::CallbackInfo& info) {
+    Net& nt = net(info.Env());
+    size_t i = paramIndex(info, nt);
+    const int s = slotOf(info, 1);
+    Napi::Float32Array src = toFloats(info[2], nt.params()[i].size, "optimizer state");
+    nt.writeSlot(i, s, src.Data());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value resetSlots(const Napi::CallbackInfo& info) {
+    net(info.Env()).resetSlots();
+    return info.Env().Undefined();
   }
 
   Napi::Value params(const Napi::CallbackInfo& info) {

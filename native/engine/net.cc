@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "../ops/optim/optim.h"
+
 namespace gcn {
 
 Net::Net(std::vector<LayerGeom> layers, Shape3 input) : layers_(std::move(layers)), input_(input) {
@@ -31,7 +33,8 @@ Net::Net(std::vector<LayerGeom> layers, Shape3 input) : layers_(std::move(layers
   for (const ParamInfo& p : info_) {
     values_.emplace_back(p.size, 0.f);
     grads_.emplace_back(p.size, 0.f);
-    momenta_.emplace_back();
+    slots_[0].emplace_back();
+    slots_[1].emplace_back();
   }
 }
 
@@ -39,22 +42,39 @@ void Net::readParam(size_t i, float* dst) const { std::memcpy(dst, values_.at(i)
 void Net::writeParam(size_t i, const float* src) { std::memcpy(values_.at(i).data(), src, info_[i].size * sizeof(float)); }
 void Net::readGrad(size_t i, float* dst) const { std::memcpy(dst, grads_.at(i).data(), info_[i].size * sizeof(float)); }
 
+std::vector<float>& Net::slot(size_t i, int s) {
+  if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
+  std::vector<float>& v = slots_[s][i];
+  if (v.empty()) v.assign(info_[i].size, 0.f);
+  return v;
+}
+
+void Net::readSlot(size_t i, int s, float* dst) const {
+  if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
+  const std::vector<float>& v = slots_[s][i];
+  if (v.empty()) std::memset(dst, 0, info_[i].size * sizeof(float));
+  else std::memcpy(dst, v.data(), info_[i].size * sizeof(float));
+}
+
+void Net::writeSlot(size_t i, int s, const float* src) {
+  std::memcpy(slot(i, s).data(), src, info_[i].size * sizeof(float));
+}
+
+void Net::resetSlots() {
+  for (auto& slots : slots_)
+    for (auto& v : slots) v.clear();
+}
+
 void Net::sgdStep(float lr, float momentum, float weightDecay) {
-  for (size_t i = 0; i < info_.size(); ++i) {
-    float* w = values_[i].data();
-    const float* g = grads_[i].data();
-    const int64_t n = info_[i].size;
-    if (momentum == 0.f) {
-      for (int64_t j = 0; j < n; ++j) w[j] -= lr * (g[j] + weightDecay * w[j]);
-      continue;
-    }
-    if (momenta_[i].empty()) momenta_[i].assign(n, 0.f);
-    float* v = momenta_[i].data();
-    for (int64_t j = 0; j < n; ++j) {
-      v[j] = momentum * v[j] + g[j] + weightDecay * w[j];
-      w[j] -= lr * v[j];
-    }
-  }
+  for (size_t i = 0; i < info_.size(); ++i)
+    sgd_step_cpu(info_[i].size, values_[i].data(), grads_[i].data(), momentum == 0.f ? nullptr : slot(i, 0).data(), lr,
+                 momentum, weightDecay);
+}
+
+void Net::adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled, int64_t step) {
+  const AdamParams p{lr, beta1, beta2, eps, weightDecay, decoupled, step};
+  for (size_t i = 0; i < info_.size(); ++i)
+    adam_step_cpu(info_[i].size, values_[i].data(), grads_[i].data(), slot(i, 0).data(), slot(i, 1).data(), p);
 }
 
 void Net::checkNode(const NodeSpec& node) const {

@@ -45,8 +45,19 @@ class Net {
   virtual void readGrad(size_t i, float* dst) const;
   // v = momentum*v + (g + wd*w); w -= lr*v  (PyTorch's SGD; momentum 0 is plain SGD).
   virtual void sgdStep(float lr, float momentum, float weightDecay);
+  // PyTorch's Adam (AdamW when decoupled); step is 1-based.
+  virtual void adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled, int64_t step);
+  // Optimizer state per parameter: slot 0 = SGD momentum or Adam's m, slot 1 = Adam's v.
+  // An empty slot reads as zeros; checkpoints save and restore them for an exact resume.
+  virtual void readSlot(size_t i, int slot, float* dst) const;
+  virtual void writeSlot(size_t i, int slot, const float* src);
+  virtual void resetSlots();
 
-  void setSeed(uint64_t seed) { seed_ = seed; }
+  // Reseeds dropout and restarts its mask stream, so a run can be replayed from here.
+  void setSeed(uint64_t seed) {
+    seed_ = seed;
+    dropoutStep_ = 0;
+  }
   const std::vector<LayerGeom>& layers() const { return layers_; }
   Shape3 inputShape() const { return input_; }
   Shape3 outputShape() const { return layers_.empty() ? input_ : layers_.back().out; }
@@ -62,7 +73,8 @@ class Net {
   std::vector<LayerGeom> layers_;
   Shape3 input_;
   std::vector<ParamInfo> info_;
-  std::vector<std::vector<float>> values_, grads_, momenta_;
+  std::vector<std::vector<float>> values_, grads_, slots_[2];
+  std::vector<float>& slot(size_t i, int s);
   std::vector<int> paramOf_;
   uint64_t seed_ = 0, dropoutStep_ = 0;
   int n_ = 0;

@@ -1,0 +1,33 @@
+// native/binding/objective.cc — objective(F, labels, classes, lambda): the fused DG/GG kernel
+// on host arrays (synchronous: O(n*C)). Returns the loss gradient and the scalar objectives.
+#include "../ops/objective/objective.h"
+#include "convert.h"
+
+namespace gcn::binding {
+
+Napi::Value objective(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int C = info[2].ToNumber().Int32Value();
+  if (C < 1) throwJs(env, "E_INVALID_ARGUMENT", "classes must be >= 1");
+  Napi::Float32Array F = toFloats(info[0], -1, "scores");
+  const int n = int(F.ElementLength() / C);
+  if (n < 1 || int64_t(n) * C != int64_t(F.ElementLength())) throwJs(env, "E_SHAPE", "scores must be n x classes");
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      info[1].As<Napi::Int32Array>().ElementLength() != size_t(n))
+    throwJs(env, "E_SHAPE", "labels must be an Int32Array with one label per row");
+  Napi::Int32Array labels = info[1].As<Napi::Int32Array>();
+  for (int i = 0; i < n; ++i)
+    if (labels[i] < -1 || labels[i] >= C) throwJs(env, "E_INVALID_ARGUMENT", "label out of range at row " + std::to_string(i));
+  const float lambda = info[3].ToNumber().FloatValue();
+  Napi::Float32Array grad = Napi::Float32Array::New(env, F.ElementLength());
+  const ObjectiveResult r = objective_cpu(F.Data(), labels.Data(), n, C, lambda, grad.Data());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("grad", grad);
+  out.Set("crossEntropy", r.crossEntropy);
+  out.Set("ggLogLik", r.ggLogLik);
+  out.Set("labelled", r.labelled);
+  out.Set("correct", r.correct);
+  return out;
+}
+
+}  // namespace gcn::binding
