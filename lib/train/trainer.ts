@@ -41,6 +41,8 @@ export interface TrainOptions {
   device?: Device;
   backend?: BackendName;
   evalBatch?: number;
+  /** Per-channel mean and std of raw pixels; computed from the training set when absent. */
+  normalization?: { mean: number[]; std: number[] };
   /** Caps the steps of every epoch (quick runs and tests). */
   maxStepsPerEpoch?: number;
   onEvent?: (event: TrainEvent) => void;
@@ -97,8 +99,11 @@ function normalize(images: Float32Array, shape: [number, number, number], pre: P
   return out;
 }
 
-function preprocessingOf(data: DatasetSplit): Preprocessing {
-  const stats = computeStats(data.train);
+function preprocessingOf(data: DatasetSplit, given?: { mean: number[]; std: number[] }): Preprocessing {
+  const C = data.train.shape[0];
+  if (given && (given.mean?.length !== C || given.std?.length !== C || !given.std.every((s) => s > 0)))
+    throw expected(`${C} means and ${C} positive stds`, 'normalization', given);
+  const stats = given ?? computeStats(data.train);
   const std = stats.std.map((s) => (s > 0 ? s : 1));
   return { mean: stats.mean, std, imageShape: data.train.shape, classNames: data.train.classes.slice(), sigma: 1 };
 }
@@ -132,8 +137,8 @@ class Run {
   }
 
   async emit(event: TrainEvent): Promise<void> {
-    this.r.o.onEvent?.(event);
     if (this.log && event.type !== 'step') await fsp.appendFile(this.log, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
+    this.r.o.onEvent?.(event);
   }
 
   lr(globalStep: number): number {
@@ -232,7 +237,7 @@ function validateSpecLayers(spec: NetSpec): unknown {
 export async function train(options: TrainOptions = {}): Promise<{ net: Network; history: EpochRecord[]; preprocessing: Preprocessing }> {
   const started = Date.now();
   const r = resolveOptions(options);
-  const pre = preprocessingOf(r.data);
+  const pre = preprocessingOf(r.data, r.o.normalization);
   const trainLabels = keepLabels(r.data.train.labels, r.data.train.classes.length, r.o.labels ?? 'all', r.o.seed);
   const x = { train: normalize(r.data.train.images, r.data.train.shape, pre), test: normalize(r.data.test.images, r.data.test.shape, pre) };
   if (r.o.outDir) await fsp.mkdir(r.o.outDir, { recursive: true });
