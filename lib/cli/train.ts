@@ -1,0 +1,96 @@
+// lib/cli/train.ts — `genconvnet train` and `genconvnet eval`: thin wrappers over the trainer
+// and evaluate() with a progress bar on a TTY, a line per epoch, and --json for machines.
+import { Command } from 'commander';
+import * as path from 'node:path';
+import { loadDataset, type DatasetName } from '../data/mnist';
+import { Network } from '../network';
+import { evaluate } from '../train/evaluate';
+import { train, type TrainEvent } from '../train/trainer';
+import type { LabelKeep } from '../train/labels';
+import { int, modelSpec, num, oneOf } from './args';
+import { ProgressBar } from './progress';
+import { checkRunDir } from './rundir';
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** Prints one line per epoch and drives the bar from step events. */
+export function trainReporter(json: boolean, bar = new ProgressBar()): (e: TrainEvent) => void {
+  return (e) => {
+    if (e.type === 'start') process.stderr.write(`training on ${e.backend}: ${e.epochs} epochs x ${e.stepsPerEpoch} steps${e.startEpoch ? `, resuming after epoch ${e.startEpoch}` : ''}\n`);
+    else if (e.type === 'step') {
+      if (e.step === 0) bar.start(`epoch ${e.epoch + 1}`, e.steps);
+      bar.update(e.step + 1, `loss ${e.loss.toFixed(4)} lr ${e.lr.toPrecision(3)}`);
+    } else if (e.type === 'epoch') {
+      bar.done();
+      if (!json)
+        process.stdout.write(`epoch ${e.epoch} ${e.phase.padEnd(7)} train loss ${e.trainLoss.toFixed(4)} err ${pct(e.trainError)} | test top-1 ${pct(e.test.top1Error)} top-5 ${pct(e.test.top5Error)} GG log-lik ${e.test.ggLogLik.toFixed(3)} | ${e.seconds.toFixed(1)}s\n`);
+    }
+  };
+}
+
+function labelsOption(o: { labelsPerClass?: number; labelFraction?: number }): LabelKeep | undefined {
+  if (o.labelsPerClass !== undefined) return { perClass: o.labelsPerClass };
+  if (o.labelFraction !== undefined) return { fraction: o.labelFraction };
+  return undefined;
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train a ConvNet with the discriminative and/or generative gradient')
+    .option('-m, --model <preset|file>', 'preset (lenet, alexnet, cifar) or JSON spec file', 'lenet')
+    .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
+    .option('--data-dir <dir>', 'directory of IDX files (default: the embedded MNIST / Debian Fashion-MNIST)')
+    .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3' or 'mix0.5:2,dg:2'", 'gg:1,dg:3')
+    .option('--labels-per-class <k>', 'semi-supervised: keep K labels per class', int(1))
+    .option('--label-fraction <f>', 'semi-supervised: keep this fraction of labels', num((n) => n > 0 && n <= 1, 'a fraction in (0, 1]'))
+    .option('-b, --batch <n>', 'batch size', int(2), 64)
+    .option('--labelled-per-batch <n>', 'semi-supervised: labelled images per batch', int(1))
+    .option('--optimizer <name>', 'sgd or adam', oneOf(['sgd', 'adam'] as const), 'sgd')
+    .option('--lr <rate>', 'peak learning rate', num((n) => n > 0, 'a number > 0'), 0.01)
+    .option('--schedule <type>', 'constant, step or cosine', oneOf(['constant', 'step', 'cosine'] as const), 'cosine')
+    .option('--warmup-epochs <e>', 'linear warm-up length in epochs', num((n) => n >= 0, 'a number >= 0'), 0)
+    .option('--momentum <m>', 'SGD momentum', num((n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.9)
+    .option('--weight-decay <wd>', 'L2 weight decay', num((n) => n >= 0, 'a number >= 0'), 5e-4)
+    .option('-s, --seed <n>', 'seed for initialization, batches, labels and dropout', int(0), 0)
+    .option('-o, --out <dir>', 'run directory (model.safetensors, log.jsonl)', 'runs/train')
+    .option('--resume', 'continue the run in --out exactly where its last checkpoint left it')
+    .option('--force', 'overwrite an existing run directory')
+    .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
+    .option('--max-steps-per-epoch <n>', 'cap the steps of each epoch (quick runs)', int(1))
+    .option('--json', 'print the history as JSON at the end')
+    .action(async (o) => {
+      checkRunDir(o.out, o);
+      const result = await train({
+        model: modelSpec(o.model), dataset: o.dataset as DatasetName, dataDir: o.dataDir, phases: o.phases, labels: labelsOption(o),
+        batch: o.batch, labelledPerBatch: o.labelledPerBatch, optimizer: o.optimizer, lr: o.lr, schedule: o.schedule, warmupEpochs: o.warmupEpochs,
+        momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, outDir: o.out, resume: o.resume, device: o.device,
+        maxStepsPerEpoch: o.maxStepsPerEpoch, onEvent: trainReporter(Boolean(o.json)),
+      });
+      const last = result.history[result.history.length - 1];
+      if (o.json) process.stdout.write(JSON.stringify({ model: path.join(o.out, 'model.safetensors'), history: result.history }, null, 2) + '\n');
+      else if (last) process.stdout.write(`done: test top-1 error ${pct(last.test.top1Error)}; model in ${path.join(o.out, 'model.safetensors')}\n`);
+      result.net.dispose();
+    });
+}
+
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description('evaluate a trained model on a test set (top-1/top-5 error, GG log-likelihood)')
+    .argument('<model>', 'checkpoint (.safetensors) written by train')
+    .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
+    .option('--data-dir <dir>', 'directory of IDX files')
+    .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1), 1000)
+    .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
+    .option('--json', 'print the errors as JSON')
+    .action(async (file: string, o) => {
+      const net = await Network.load(file, { device: o.device });
+      const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
+      const pre = net.preprocessing;
+      const plane = data.shape[1] * data.shape[2], per = data.shape[0] * plane;
+      const x = data.images.map((v, i) => (pre ? (v - pre.mean[Math.floor((i % per) / plane)]) / pre.std[Math.floor((i % per) / plane)] : v));
+      const r = await evaluate(net, x, data.labels, { batch: o.batch });
+      if (o.json) process.stdout.write(JSON.stringify({ model: file, dataset: data.name, ...r }) + '\n');
+      else process.stdout.write(`${file} on ${data.name} test (${r.n} images): top-1 error ${pct(r.top1Error)}, top-5 error ${pct(r.top5Error)}, cross-entropy ${r.crossEntropy.toFixed(4)}, GG log-likelihood ${r.ggLogLik.toFixed(3)}\n`);
+      net.dispose();
+    });
+}

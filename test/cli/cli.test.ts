@@ -1,0 +1,60 @@
+// test/cli/cli.test.ts — the genconvnet command line as a user runs it: train a short run,
+// eval it with --json, and the one-line errors (exit code 1) for bad options and run dirs.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const cli = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
+
+async function genconvnet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, GENCONVNET_QUIET: '1' }, maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('train then eval --json', async (t) => {
+  const out = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), 'gcn-cli-')), 'run');
+  const tr = await genconvnet('train', '--out', out, '--phases', 'gg:1,dg:1', '--max-steps-per-epoch', '20', '--lr', '0.01');
+  t.is(tr.code, 0, tr.stderr);
+  t.regex(tr.stdout, /epoch 1 gg .*test top-1/);
+  t.regex(tr.stdout, /done: test top-1 error [\d.]+%/);
+  const log = (await fsp.readFile(path.join(out, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  t.deepEqual(log.map((e) => e.type), ['start', 'epoch', 'epoch', 'end']);
+  const ev = await genconvnet('eval', path.join(out, 'model.safetensors'), '--json');
+  t.is(ev.code, 0, ev.stderr);
+  const r = JSON.parse(ev.stdout);
+  t.is(r.n, 10000);
+  t.is(r.top1Error, log[2].test.top1Error);
+  const again = await genconvnet('train', '--out', out, '--max-steps-per-epoch', '1');
+  t.is(again.code, 1);
+  t.regex(again.stderr, /already holds a run; pass --force/);
+});
+
+test('bad options give one clear line and exit 1', async (t) => {
+  for (const [args, pattern] of [
+    [['train', '--phases', 'gg:two'], /\[E_INVALID_ARGUMENT\].*"gg:two"/],
+    [['train', '--lr', '-1'], /--lr.*Expected a number > 0 but received "-1"/],
+    [['train', '--model', 'resnet'], /preset \(lenet, alexnet, cifar\) or a JSON spec file/],
+    [['eval', '/no/such/model.safetensors'], /\[E_IO\].*\/no\/such\/model\.safetensors/],
+    [['train', '--out', '/tmp/gcn-cli-nonexistent-run', '--resume'], /--resume.*does not exist/],
+  ] as const) {
+    const r = await genconvnet(...args);
+    t.is(r.code, 1, args.join(' '));
+    t.regex(r.stderr, pattern);
+    t.notRegex(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test('--help lists the commands', async (t) => {
+  const r = await genconvnet('--help');
+  t.regex(r.stdout, /train \[options\]/);
+  t.regex(r.stdout, /eval \[options\] <model>/);
+});
