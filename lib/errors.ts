@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_BUSY'
   | 'E_IO'
   | 'E_DIVERGED'
+  | 'E_SAMPLER'
   | 'E_INTERNAL';
 
 /** The one error class of the library. */

@@ -40,6 +40,17 @@ export interface NativeNet {
 export interface NativeBinding {
   NativeNet: new (layers: NativeLayer[], input: [number, number, number], backend: string, seed: number) => NativeNet;
   backends(): string[];
+  /** The fused leapfrog pass, in place on images and momenta; per-chain |p|^2 and |I|^2. */
+  leapfrog(
+    images: Float32Array,
+    momenta: Float32Array,
+    gradF: Float32Array,
+    chains: number,
+    kick: number,
+    drift: number,
+    invT: number,
+    invSigma2: number,
+  ): { pp: Float64Array; ii: Float64Array };
   /** The fused DG/GG objective: the loss gradient dL/dF and the scalar objectives. */
   objective(
     scores: Float32Array,

@@ -8,6 +8,7 @@ namespace gcn::binding {
 Napi::Function defineNetClass(Napi::Env env);
 Napi::Value reference64(const Napi::CallbackInfo& info);
 Napi::Value objective(const Napi::CallbackInfo& info);
+Napi::Value leapfrog(const Napi::CallbackInfo& info);
 
 static Napi::Value backends(const Napi::CallbackInfo& info) {
   std::vector<std::string> names = availableBackends();
@@ -20,6 +21,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNet", defineNetClass(env));
   exports.Set("reference64", Napi::Function::New(env, reference64, "reference64"));
   exports.Set("objective", Napi::Function::New(env, objective, "objective"));
+  exports.Set("leapfrog", Napi::Function::New(env, leapfrog, "leapfrog"));
   exports.Set("backends", Napi::Function::New(env, backends, "backends"));
   return exports;
 }
