@@ -136,9 +136,8 @@ export class Sampler {
   // start (so the batch can still be evaluated); it is rejected and counted afterwards.
   park(I: Float32Array, from: Float32Array, diverged: boolean[]): void {
     for (let c = 0; c < this.cfg.chains; c++) {
-      if (diverged[c]) continue;
       for (let j = c * this.D; j < (c + 1) * this.D; j++) {
-        if (Number.isFinite(I[j]) && Number.isFinite(this.p[j])) continue;
+        if (!diverged[c] && Number.isFinite(I[j]) && Number.isFinite(this.p[j])) continue;
         diverged[c] = true;
         I.set(from.subarray(c * this.D, (c + 1) * this.D), c * this.D);
         this.p.fill(0, c * this.D, (c + 1) * this.D);
