@@ -3,6 +3,7 @@
 // print as one line with their code and exit 1; nothing prints a stack unless GENCONVNET_DEBUG.
 import { Command } from 'commander';
 import { GenConvNetError } from '../errors';
+import { sampleCommand } from './sample';
 import { evalCommand, trainCommand } from './train';
 
 export function program(): Command {
@@ -11,7 +12,8 @@ export function program(): Command {
     .version(require('../../../package.json').version)
     .showHelpAfterError()
     .addCommand(trainCommand())
-    .addCommand(evalCommand());
+    .addCommand(evalCommand())
+    .addCommand(sampleCommand());
   return p;
 }
 
