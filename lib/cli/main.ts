@@ -3,6 +3,7 @@
 // print as one line with their code and exit 1; nothing prints a stack unless GENCONVNET_DEBUG.
 import { Command } from 'commander';
 import { GenConvNetError } from '../errors';
+import { demoCommand, reportCommand } from './demo';
 import { sampleCommand } from './sample';
 import { evalCommand, trainCommand } from './train';
 
@@ -13,7 +14,9 @@ export function program(): Command {
     .showHelpAfterError()
     .addCommand(trainCommand())
     .addCommand(evalCommand())
-    .addCommand(sampleCommand());
+    .addCommand(sampleCommand())
+    .addCommand(demoCommand())
+    .addCommand(reportCommand());
   return p;
 }
 

@@ -2,11 +2,9 @@
 // MALA or ULA, write the PNG grid (and a trajectory grid), the diagnostics as JSON beside it,
 // optionally the raw samples, and print a one-line summary (or JSON with --json).
 import { Command } from 'commander';
-import * as path from 'node:path';
-import { writeFileAtomic } from '../io/png';
 import { Network } from '../network';
-import { sample, type Method } from '../sample/hmc';
-import { formatSummary, saveSamples, summarize, writeGrids } from '../sample/summary';
+import type { Method } from '../sample/hmc';
+import { formatSummary, sampleToFiles } from '../sample/summary';
 import { int, num, oneOf } from './args';
 import { ProgressBar } from './progress';
 
@@ -37,19 +35,13 @@ export function sampleCommand(): Command {
       try {
         const bar = new ProgressBar();
         bar.start(`sample ${o.node}`, o.warmup + o.steps);
-        const r = await sample(net, {
+        const { summary, written } = await sampleToFiles(net, model, {
           node: o.node, chains: o.chains, draws: o.steps, warmup: o.warmup, leapfrog: o.leapfrog, method: o.method as Method, stepSize: o.stepSize,
           targetAccept: o.targetAccept, temperature: o.temperature, sigma: o.sigma, start: o.start, seed: o.seed,
-          keep: o.saveSamples || o.trajectory !== undefined ? 'all' : 'last',
           onProgress: (i, _n, info) => bar.update(i, `eps ${info.stepSize.toPrecision(3)} accept ${info.acceptance.toFixed(2)}`),
-        });
+        }, o.out, { trajectory: o.trajectory, scale: o.scale, saveSamples: o.saveSamples });
         bar.done();
-        const files = await writeGrids(net, r, o.out, { trajectory: o.trajectory, scale: o.scale });
-        const summary = { ...summarize(r), model, files };
-        const diag = o.out.replace(/(\.png)?$/i, '.json');
-        await writeFileAtomic(diag, JSON.stringify({ ...summary, traces: r.traces }));
-        if (o.saveSamples) await saveSamples(r, o.saveSamples, path.resolve(model));
-        process.stdout.write(o.json ? JSON.stringify(summary, null, 2) + '\n' : `${formatSummary(summary)}\nwrote ${[...files, diag, ...(o.saveSamples ? [o.saveSamples] : [])].join(', ')}\n`);
+        process.stdout.write(o.json ? JSON.stringify(summary, null, 2) + '\n' : `${formatSummary(summary)}\nwrote ${written.join(', ')}\n`);
       } finally {
         net.dispose();
       }

@@ -62,5 +62,7 @@ export function effectiveSampleSize(chains: number[][]): number {
     sum += pair;
   }
   const m = s.length;
-  return (m * n) / Math.max(1e-12, -1 + 2 * sum);
+  // Stan caps the estimate at mn log10(mn): antithetic chains can otherwise give absurd values
+  const mn = m * n;
+  return Math.min(mn / Math.max(1e-12, -1 + 2 * sum), mn * Math.log10(mn));
 }

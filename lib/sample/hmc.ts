@@ -47,6 +47,8 @@ export interface SampleResult {
   samples: Float32Array | null;
   /** (chains, C, H, W): the final state of each chain. */
   last: Float32Array;
+  /** (chains, C, H, W): each chain's mean over its kept draws, an estimate of E[I] under the target. */
+  means: Float32Array;
   stepSize: number;
   sigma: number;
   temperature: number;
@@ -200,6 +202,7 @@ export async function sample(net: Network, options: SampleOptions): Promise<Samp
   const da = new DualAveraging(eps, cfg.target);
   const keepAll = (options.keep ?? 'all') === 'all';
   const samples = keepAll ? new Float32Array(chains * draws * D) : null;
+  const means = new Float32Array(chains * D);
   const accepted = new Array<number>(chains).fill(0), divergences = new Array<number>(chains).fill(0);
   const traces = { energy: [...Array(chains)].map(() => [] as number[]), value: [...Array(chains)].map(() => [] as number[]), norm: [...Array(chains)].map(() => [] as number[]) };
   const total = warmup + draws;
@@ -227,8 +230,9 @@ export async function sample(net: Network, options: SampleOptions): Promise<Samp
     if (it < warmup) {
       warmAccept += acceptSum / chains;
       if (adapt) eps = da.update(acceptSum / chains);
-    } else if (samples) {
-      for (let c = 0; c < chains; c++) samples.set(state.I.subarray(c * D, (c + 1) * D), (c * draws + (it - warmup)) * D);
+    } else {
+      for (let j = 0; j < chains * D; j++) means[j] += state.I[j] / draws;
+      if (samples) for (let c = 0; c < chains; c++) samples.set(state.I.subarray(c * D, (c + 1) * D), (c * draws + (it - warmup)) * D);
     }
     if (it === warmup - 1 && !adapt && warmAccept === 0 && method !== 'ula') zeroAcceptance(eps, warmup);
     options.onProgress?.(it + 1, total, { stepSize: eps, acceptance: acceptSum / chains });
@@ -237,7 +241,7 @@ export async function sample(net: Network, options: SampleOptions): Promise<Samp
   if (method !== 'ula' && acceptance.every((a) => a === 0)) zeroAcceptance(eps, draws);
   const kept = traces.value.map((v) => v.slice(warmup));
   return {
-    node: node.name, method, chains, draws, imageShape: net.inputShape, samples, last: state.I, stepSize: eps, sigma: cfg.sigma, temperature: cfg.T,
+    node: node.name, method, chains, draws, imageShape: net.inputShape, samples, last: state.I, means, stepSize: eps, sigma: cfg.sigma, temperature: cfg.T,
     acceptance, divergences, traces, rhat: splitRhat(kept), ess: effectiveSampleSize(kept), seconds: (Date.now() - started) / 1000,
   };
 }

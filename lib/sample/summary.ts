@@ -5,7 +5,8 @@ import { writeSafetensors } from '../io/safetensors';
 import { writeFileAtomic } from '../io/png';
 import type { Network } from '../network';
 import { tileImages } from './grid';
-import type { SampleResult } from './hmc';
+import * as path from 'node:path';
+import { sample, type SampleOptions, type SampleResult } from './hmc';
 
 export interface SampleSummary {
   node: string;
@@ -37,10 +38,11 @@ export function formatSummary(s: SampleSummary): string {
   return `${s.node} (${s.method}, ${s.chains} chains x ${s.draws} draws): step ${s.stepSize.toPrecision(3)}, acceptance ${s.acceptance.mean.toFixed(2)} [${s.acceptance.min.toFixed(2)}, ${s.acceptance.max.toFixed(2)}], divergences ${s.divergences}, R-hat ${s.rhat.toFixed(3)}, ESS ${s.ess.toFixed(0)}, mean F ${s.meanValue.toFixed(2)}, ${s.seconds.toFixed(1)}s`;
 }
 
-/** Writes the grid of final states (and optionally one chain's trajectory) as PNG files. */
+/** Writes the grids of final states and of per-chain means (and optionally one chain's trajectory) as PNG files. */
 export async function writeGrids(net: Network, r: SampleResult, file: string, options: { trajectory?: number; scale?: number } = {}): Promise<string[]> {
-  const written = [file];
-  await writeFileAtomic(file, tileImages(r.last, r.imageShape, net.preprocessing, { scale: options.scale ?? 2 }).png);
+  const written = [file, file.replace(/(\.png)?$/i, '-mean.png')];
+  await writeFileAtomic(written[0], tileImages(r.last, r.imageShape, net.preprocessing, { scale: options.scale ?? 2 }).png);
+  await writeFileAtomic(written[1], tileImages(r.means, r.imageShape, net.preprocessing, { scale: options.scale ?? 2 }).png);
   if (options.trajectory !== undefined && r.samples) {
     const D = r.imageShape[0] * r.imageShape[1] * r.imageShape[2];
     const c = Math.min(Math.max(0, options.trajectory), r.chains - 1);
@@ -60,4 +62,26 @@ export async function saveSamples(r: SampleResult, file: string, model: string):
   await writeSafetensors(file, { samples: { dtype: 'F32', shape: [r.chains, r.draws, ...r.imageShape], data: r.samples } }, {
     genconvnet_samples: JSON.stringify({ model, node: r.node, method: r.method, stepSize: r.stepSize, sigma: r.sigma, temperature: r.temperature }),
   });
+}
+
+/**
+ * Samples a node and writes everything a run keeps: the PNG grid(s), `<out>.json` with the
+ * diagnostics and traces (what `report` reads), and optionally the raw samples.
+ * @throws GenConvNetError from sample() for bad options, E_IO when a file cannot be written.
+ */
+export async function sampleToFiles(
+  net: Network,
+  model: string,
+  options: SampleOptions,
+  out: string,
+  extra: { trajectory?: number; scale?: number; saveSamples?: string } = {},
+): Promise<{ summary: SampleSummary & { model: string; files: string[] }; written: string[] }> {
+  const keep = extra.saveSamples || extra.trajectory !== undefined ? 'all' : 'last';
+  const r = await sample(net, { keep, ...options });
+  const files = await writeGrids(net, r, out, { trajectory: extra.trajectory, scale: extra.scale });
+  const diag = out.replace(/(\.png)?$/i, '.json');
+  const summary = { ...summarize(r), model, files: files.map((f) => path.relative(path.dirname(diag), f)) };
+  await writeFileAtomic(diag, JSON.stringify({ ...summary, traces: r.traces }));
+  if (extra.saveSamples) await saveSamples(r, extra.saveSamples, path.resolve(model));
+  return { summary, written: [...files, diag, ...(extra.saveSamples ? [extra.saveSamples] : [])] };
 }
