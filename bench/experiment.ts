@@ -10,7 +10,7 @@ import type { LabelKeep } from '../lib/train/labels';
 import { machineInfo } from './machine';
 
 interface Cell { dataset: DatasetName; labels: LabelKeep; arm: string; phases: string; seed: number }
-interface Result extends Cell { top1Error: number; top5Error: number; ggLogLik: number; seconds: number; history: number[] }
+interface Result extends Cell { top1Error: number; top5Error: number; ggLogLik: number; seconds: number; history: number[]; diverged?: string }
 
 const root = path.resolve(__dirname, '..', '..');
 const store = path.join(root, 'bench', 'out', 'experiment.json');
@@ -41,22 +41,33 @@ function cells(): Cell[] {
   return out;
 }
 
+/** One run; a diverged run is recorded as such (error NaN), never dropped. */
 async function runCell(c: Cell): Promise<Result> {
   const started = Date.now();
-  const { net, history } = await train({
-    model: 'lenet', dataset: c.dataset, labels: c.labels, phases: c.phases, seed: c.seed,
-    batch: 64, labelledPerBatch: 32, lr: 0.01, schedule: 'cosine', momentum: 0.9, weightDecay: 5e-4,
-    maxStepsPerEpoch: process.argv.includes('--quick') ? 20 : undefined,
-  });
+  let out;
+  try {
+    out = await train({
+      model: 'lenet', dataset: c.dataset, labels: c.labels, phases: c.phases, seed: c.seed,
+      batch: 64, labelledPerBatch: 32, lr: 0.01, schedule: 'cosine', warmupEpochs: 0.05, momentum: 0.9, weightDecay: 5e-4,
+      maxStepsPerEpoch: process.argv.includes('--quick') ? 20 : undefined,
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'E_DIVERGED') throw err;
+    return { ...c, top1Error: NaN, top5Error: NaN, ggLogLik: NaN, seconds: (Date.now() - started) / 1000, history: [], diverged: (err as Error).message };
+  }
+  const { net, history } = out;
   net.dispose();
   const last = history[history.length - 1].test;
   return { ...c, top1Error: last.top1Error, top5Error: last.top5Error, ggLogLik: last.ggLogLik, seconds: (Date.now() - started) / 1000, history: history.map((h) => h.test.top1Error) };
 }
 
-function meanStd(xs: number[]): string {
+function meanStd(all: number[]): string {
+  const xs = all.filter(Number.isFinite);
+  if (!xs.length) return 'all diverged';
+  const lost = all.length - xs.length;
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-  return `${(100 * m).toFixed(2)} ± ${(100 * sd).toFixed(2)}`;
+  return `${(100 * m).toFixed(2)} ± ${(100 * sd).toFixed(2)}${lost ? ` (${lost} diverged)` : ''}`;
 }
 
 function render(results: Result[], wall: number): string {
@@ -96,7 +107,7 @@ async function main(): Promise<void> {
   for (const [i, c] of todo.entries()) {
     process.stderr.write(`[${i + 1}/${todo.length}] ${key(c)} ... `);
     const r = await runCell(c);
-    process.stderr.write(`top-1 error ${(100 * r.top1Error).toFixed(2)}% (${r.seconds.toFixed(0)}s)\n`);
+    process.stderr.write(r.diverged ? `diverged (${r.seconds.toFixed(0)}s)\n` : `top-1 error ${(100 * r.top1Error).toFixed(2)}% (${r.seconds.toFixed(0)}s)\n`);
     done.push(r);
     writeFileSync(store, JSON.stringify(done, null, 1));
   }

@@ -9,6 +9,13 @@ export type BackendName = 'reference' | 'onednn' | 'cuda';
 
 let noticed = false;
 
+/** Why the CUDA backend is not available: not in this build, or the piece this machine lacks. */
+function cudaMissing(): string {
+  const status = (loadNative() as { cudaStatus?: () => { reason: string } }).cudaStatus?.();
+  if (!status) return 'this build has no CUDA backend; build it with `npm run build:cuda` on a machine with a GPU';
+  return `the CUDA backend cannot run here: ${status.reason}`;
+}
+
 /** Backends compiled into the loaded addon, best first. */
 export function availableBackends(): BackendName[] {
   return loadNative().backends() as BackendName[];
@@ -25,12 +32,13 @@ export function resolveBackend(device: Device = 'auto', backend?: BackendName): 
   if (wanted) {
     if (!have.includes(wanted))
       throw new GenConvNetError('E_BACKEND', `Expected one of the compiled backends (${have.join(', ')}) for backend but received ${JSON.stringify(wanted)}` +
-        (wanted === 'onednn' ? '; install libdnnl-dev and run `npm rebuild genconvnet`' : ''));
+        (wanted === 'onednn' ? '; install libdnnl-dev and run `npm rebuild genconvnet`' : '') +
+        (wanted === 'cuda' ? `; ${cudaMissing()}` : ''));
     return wanted;
   }
   if (device === 'cuda') {
     if (have.includes('cuda')) return 'cuda';
-    throw new GenConvNetError('E_BACKEND', "device 'cuda' was requested but this build has no CUDA backend; build it with `npm run build:cuda` on a machine with a GPU, or use device 'auto'");
+    throw new GenConvNetError('E_BACKEND', `device 'cuda' was requested but ${cudaMissing()}; or use device 'auto'`);
   }
   const cpu = have.filter((b) => b !== 'cuda');
   const best = device === 'auto' && have.includes('cuda') ? 'cuda' : cpu[0];

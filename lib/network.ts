@@ -87,7 +87,7 @@ export class Network {
     return this.resolved.input;
   }
 
-  /** Re-draws every weight from its layer's init (He by default) and sets biases to biasInit (0). */
+  /** Re-draws every weight from its layer's init (He by default; Xavier, Gaussian) and sets biases to biasInit (0). */
   initialize(seed = 0): void {
     const rng = new Rng(seed);
     for (const p of this.parameters) {
@@ -98,7 +98,7 @@ export class Network {
       else {
         const fanIn = p.shape.slice(1).reduce((a, b) => a * b, 1);
         const init = cfg.init ?? { type: 'he' };
-        rng.fillNormal(data, 0, init.type === 'he' ? Math.sqrt(2 / fanIn) : init.std);
+        rng.fillNormal(data, 0, init.type === 'gaussian' ? init.std : Math.sqrt((init.type === 'he' ? 2 : 1) / fanIn));
       }
       this.setParameter(p.name, data);
     }

@@ -10,14 +10,15 @@ export function lenet(options: { classes?: number; input?: [number, number, numb
     name: 'lenet',
     input: options.input ?? [1, 28, 28],
     layers: [
-      { type: 'conv', name: 'conv1', out: 20, kernel: 5, init: { type: 'he' } },
+      // Caffe's LeNet has no ReLU between its convolutions: Xavier there, He before the ReLU
+      { type: 'conv', name: 'conv1', out: 20, kernel: 5, init: { type: 'xavier' } },
       { type: 'maxpool', name: 'pool1', kernel: 2, stride: 2 },
-      { type: 'conv', name: 'conv2', out: 50, kernel: 5, init: { type: 'he' } },
+      { type: 'conv', name: 'conv2', out: 50, kernel: 5, init: { type: 'xavier' } },
       { type: 'maxpool', name: 'pool2', kernel: 2, stride: 2 },
       { type: 'flatten', name: 'flatten' },
       { type: 'linear', name: 'fc1', out: 500, init: { type: 'he' } },
       { type: 'relu', name: 'relu1' },
-      { type: 'linear', name: 'fc2', out: options.classes ?? 10, init: { type: 'he' } },
+      { type: 'linear', name: 'fc2', out: options.classes ?? 10, init: { type: 'xavier' } },
     ],
   };
 }

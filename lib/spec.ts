@@ -5,8 +5,11 @@ import { expected, GenConvNetError } from './errors';
 import type { NativeLayer } from './native';
 
 export type Pair = number | [number, number];
-/** Weight initialization: Gaussian with a std, or He (std = sqrt(2 / fan_in)). */
-export type InitSpec = { type: 'gaussian'; std: number } | { type: 'he' };
+/**
+ * Weight initialization: Gaussian with a given std; He (std = sqrt(2 / fan_in), for layers followed
+ * by a ReLU); or Xavier as Caffe's filler defines it (variance 1 / fan_in, for linear stretches).
+ */
+export type InitSpec = { type: 'gaussian'; std: number } | { type: 'he' } | { type: 'xavier' };
 
 export type LayerConfig =
   | { type: 'conv'; name?: string; out: number; kernel: Pair; stride?: Pair; padding?: Pair; groups?: number; bias?: boolean; init?: InitSpec; biasInit?: number }
@@ -74,9 +77,9 @@ export function poolOutSize(size: number, kernel: number, stride: number, pad: n
 function checkInit(init: unknown, what: string): void {
   if (init === undefined) return;
   const i = init as { type?: unknown; std?: unknown };
-  if (i && i.type === 'he') return;
+  if (i && (i.type === 'he' || i.type === 'xavier')) return;
   if (i && i.type === 'gaussian' && typeof i.std === 'number' && Number.isFinite(i.std) && i.std >= 0) return;
-  throw expected("{type: 'he'} or {type: 'gaussian', std >= 0}", what, init, 'E_SPEC');
+  throw expected("{type: 'he'}, {type: 'xavier'} or {type: 'gaussian', std >= 0}", what, init, 'E_SPEC');
 }
 
 function windowLayer(l: Record<string, unknown>, where: string, inShape: Shape3, channels: number, ceil: boolean, native: NativeLayer): Shape3 {

@@ -47,7 +47,7 @@ test('bad fields are named with what was received', (t) => {
   refuses(t, { input: [1, 8, 8], layers: [{ type: 'linear', name: 'fc', out: 0 }] }, /layer 'fc'.*\.out but received 0/);
   refuses(t, { input: [1, 8, 8], layers: [{ type: 'dropout', name: 'd', p: 1 }] }, /layer 'd'.*\.p but received 1/);
   refuses(t, { input: [1, 8, 8], layers: [{ type: 'maxpool', name: 'p', kernel: 2, padding: 2 }] }, /layer 'p'.*padding/);
-  refuses(t, { input: [1, 8, 8], layers: [{ type: 'conv', name: 'c', out: 2, kernel: 3, init: { type: 'xavier' } }] }, /layer 'c'.*init/);
+  refuses(t, { input: [1, 8, 8], layers: [{ type: 'conv', name: 'c', out: 2, kernel: 3, init: { type: 'orthogonal' } }] }, /layer 'c'.*init/);
   refuses(t, { input: [1, 8, 8], layers: [{ type: 'lrn', name: 'n', size: 2.5 }] }, /layer 'n'.*size but received 2\.5/);
   refuses(t, { input: [1, 0, 8], layers: [{ type: 'relu' }] }, /spec\.input/);
   refuses(t, { input: [1, 8, 8], layers: [] }, /spec\.layers/);

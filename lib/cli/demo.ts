@@ -69,7 +69,7 @@ export function demoCommand(): Command {
     .option('--warmup <n>', 'warm-up iterations per node', int(0), 100)
     .option('--steps <n>', 'kept iterations per node', int(1), 100)
     .option('-L, --leapfrog <n>', 'leapfrog steps per iteration', int(1), 10)
-    .option('-T, --temperature <t>', 'sampling temperature (low T sharpens the tilt)', num((n) => n > 0, 'a number > 0'), 0.1)
+    .option('-T, --temperature <t>', 'sampling temperature (low T sharpens the tilt)', num((n) => n > 0, 'a number > 0'), 0.03)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--quick', 'a one-minute version (60 steps per epoch, fewer samples)')
     .action(async (o) => {

@@ -19,7 +19,7 @@ test('HMC samples of trained LeNet classes score far above real digits and are c
     for (let i = 0; i < testSet.n; i++) if (testSet.labels[i] === c) real.push(scores[i * 10 + c]);
     const mean = real.reduce((a, b) => a + b, 0) / real.length;
     const std = Math.sqrt(real.reduce((a, b) => a + (b - mean) ** 2, 0) / real.length);
-    const r = await sample(net, { node: `fc2:${c}`, chains: 8, warmup: 60, draws: 40, leapfrog: 10, temperature: 0.1, seed: c, keep: 'last' });
+    const r = await sample(net, { node: `fc2:${c}`, chains: 8, warmup: 100, draws: 50, leapfrog: 20, temperature: 0.03, seed: c, keep: 'last' }); // a low temperature sharpens the tilt exp(F/T)
     const f = await net.forward(r.last);
     let hits = 0, fc = 0;
     for (let k = 0; k < 8; k++) {
