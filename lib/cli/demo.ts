@@ -4,7 +4,9 @@
 import { Command } from 'commander';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../io/png';
 import { buildReport } from '../report/report';
+import { tileImages } from '../sample/grid';
 import { formatSummary, sampleToFiles } from '../sample/summary';
 import { train } from '../train/trainer';
 import { int, num, oneOf } from './args';
@@ -40,16 +42,21 @@ async function runDemo(o: DemoOptions): Promise<void> {
     const nodes = [...Array.from({ length: net.classes }, (_, c) => `fc2:${c}`), ...CHANNELS];
     process.stderr.write(`stage 2/3: sampling ${nodes.length} nodes by HMC (${o.chains} chains, ${o.warmup} + ${o.steps} iterations x ${o.leapfrog} leapfrog steps)\n`);
     const bar = new ProgressBar();
+    const perRow = Math.min(8, o.chains), D = net.inputShape.reduce((a, b) => a * b, 1);
+    const overview = new Float32Array(nodes.length * perRow * D);
     for (const [k, node] of nodes.entries()) {
       bar.start(`node ${k + 1}/${nodes.length} ${node}`, o.warmup + o.steps);
       const file = path.join(o.out, 'samples', `${node.replace(/[^A-Za-z0-9_-]+/g, '_')}.png`);
-      const { summary } = await sampleToFiles(net, model, {
+      const { summary, result } = await sampleToFiles(net, model, {
         node, chains: o.chains, warmup: o.warmup, draws: o.steps, leapfrog: o.leapfrog, temperature: o.temperature, seed: k,
         onProgress: (i) => bar.update(i),
       }, file, { trajectory: 0 });
       bar.done();
+      overview.set(result.last.subarray(0, perRow * D), k * perRow * D);
       process.stderr.write(`  ${formatSummary(summary)}\n`);
     }
+    // one row per node: the ten digits, then the intermediate channels
+    await writeFileAtomic(path.join(o.out, 'samples', 'overview.png'), tileImages(overview, net.inputShape, net.preprocessing, { cols: perRow, scale: 2 }).png);
   } finally {
     net.dispose();
   }

@@ -75,7 +75,7 @@ export async function sampleToFiles(
   options: SampleOptions,
   out: string,
   extra: { trajectory?: number; scale?: number; saveSamples?: string } = {},
-): Promise<{ summary: SampleSummary & { model: string; files: string[] }; written: string[] }> {
+): Promise<{ result: SampleResult; summary: SampleSummary & { model: string; files: string[] }; written: string[] }> {
   const keep = extra.saveSamples || extra.trajectory !== undefined ? 'all' : 'last';
   const r = await sample(net, { keep, ...options });
   const files = await writeGrids(net, r, out, { trajectory: extra.trajectory, scale: extra.scale });
@@ -83,5 +83,5 @@ export async function sampleToFiles(
   const summary = { ...summarize(r), model, files: files.map((f) => path.relative(path.dirname(diag), f)) };
   await writeFileAtomic(diag, JSON.stringify({ ...summary, traces: r.traces }));
   if (extra.saveSamples) await saveSamples(r, extra.saveSamples, path.resolve(model));
-  return { summary, written: [...files, diag, ...(extra.saveSamples ? [extra.saveSamples] : [])] };
+  return { result: r, summary, written: [...files, diag, ...(extra.saveSamples ? [extra.saveSamples] : [])] };
 }
