@@ -162,6 +162,32 @@ export class Sampler {
     const { pp, ii } = this.lf(I, this.p, prop.grad, this.cfg.chains, eps / 2, 0, this.invT, this.invS2);
     return { prop: { ...prop, ii }, pp, diverged };
   }
+
+  /**
+   * One iteration for all chains: fresh momenta, a trajectory, and per chain the Metropolis
+   * test (ULA takes every finite proposal; its probability still feeds the adaptation).
+   * Updates `state` in place and appends to the traces.
+   */
+  async iterate(state: State, eps: number, L: number, method: Method, traces: SampleResult['traces']) {
+    const chains = this.cfg.chains;
+    const pp0 = this.refresh();
+    const h0 = Array.from({ length: chains }, (_, c) => this.energy(state.value[c], state.ii[c], pp0[c]));
+    const { prop, pp, diverged } = await this.trajectory(state, eps, L);
+    let acceptSum = 0;
+    const taken: boolean[] = [], bad: boolean[] = [];
+    for (let c = 0; c < chains; c++) {
+      const h1 = this.energy(prop.value[c], prop.ii[c], pp[c]);
+      bad[c] = diverged[c] || !Number.isFinite(h1) || !Number.isFinite(prop.value[c]);
+      const prob = bad[c] ? 0 : Math.min(1, Math.exp(h0[c] - h1));
+      acceptSum += prob;
+      taken[c] = !bad[c] && (method === 'ula' || this.rng.uniform() < prob);
+      if (taken[c]) copyChain(state, prop, c, this.D);
+      traces.energy[c].push(taken[c] ? h1 : h0[c]);
+      traces.value[c].push(state.value[c]);
+      traces.norm[c].push(Math.sqrt(state.ii[c]));
+    }
+    return { acceptSum, taken, bad };
+  }
 }
 
 function copyChain(dst: State, src: State, c: number, D: number): void {
@@ -196,7 +222,7 @@ export async function sample(net: Network, options: SampleOptions): Promise<Samp
   const S = new Sampler(net, node, cfg, options.seed ?? 0);
   const { chains, draws, warmup, L, method } = cfg;
   const D = S.D;
-  let state = await S.evaluate(startImages(options, chains, D, cfg.sigma, S.rng));
+  const state = await S.evaluate(startImages(options, chains, D, cfg.sigma, S.rng));
   const adapt = options.adapt ?? options.stepSize === undefined;
   let eps = options.stepSize ?? 0.1 * cfg.sigma;
   const da = new DualAveraging(eps, cfg.target);
@@ -209,23 +235,10 @@ export async function sample(net: Network, options: SampleOptions): Promise<Samp
   let warmAccept = 0;
   for (let it = 0; it < total; it++) {
     if (it === warmup && adapt && warmup > 0) eps = da.final();
-    const pp0 = S.refresh();
-    const h0 = Array.from({ length: chains }, (_, c) => S.energy(state.value[c], state.ii[c], pp0[c]));
-    const { prop, pp, diverged } = await S.trajectory(state, eps, L);
-    let acceptSum = 0;
+    const { acceptSum, taken, bad } = await S.iterate(state, eps, L, method, traces);
     for (let c = 0; c < chains; c++) {
-      const h1 = S.energy(prop.value[c], prop.ii[c], pp[c]);
-      const bad = diverged[c] || !Number.isFinite(h1) || !Number.isFinite(prop.value[c]);
-      // the Metropolis probability; ULA ignores it but warm-up adapts its step size on it too
-      const prob = bad ? 0 : Math.min(1, Math.exp(h0[c] - h1));
-      acceptSum += prob;
-      if (bad && it >= warmup) divergences[c]++;
-      const take = !bad && (method === 'ula' || S.rng.uniform() < prob);
-      if (take) copyChain(state, prop, c, D);
-      if (take && it >= warmup) accepted[c]++;
-      traces.energy[c].push(take ? h1 : h0[c]);
-      traces.value[c].push(state.value[c]);
-      traces.norm[c].push(Math.sqrt(state.ii[c]));
+      if (bad[c] && it >= warmup) divergences[c]++;
+      if (taken[c] && it >= warmup) accepted[c]++;
     }
     if (it < warmup) {
       warmAccept += acceptSum / chains;
