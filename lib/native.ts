@@ -1,6 +1,7 @@
-// lib/native.ts — the only place that loads the native addon (through node-gyp-build, which
-// prefers a matching prebuild and falls back to build/Release). The binding's shape is typed
+// lib/native.ts — the only place that loads the native addon: a local build/Release, else the
+// prebuild for this platform (the order node-gyp-build uses). The binding's shape is typed
 // once here; a load failure becomes one GenConvNetError that says what to do.
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { GenConvNetError } from './errors';
 
@@ -74,27 +75,44 @@ let cached: NativeBinding | undefined;
 /** Root of the installed package (where binding.gyp and prebuilds/ live). */
 export const packageRoot = path.resolve(__dirname, '..', '..');
 
+/** Tries one candidate addon file; returns the binding or the reason it did not load. */
+function tryLoad(file: string): NativeBinding | string {
+  if (!existsSync(file)) return 'not found';
+  try {
+    return require(file) as NativeBinding;
+  } catch (err) {
+    return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  }
+}
+
 /**
- * Loads the addon once.
- * @throws GenConvNetError E_NATIVE_LOAD listing the places tried and how to build the addon.
+ * Loads the addon from a package root: the prebuild for this platform, then a local build.
+ * @throws GenConvNetError E_NATIVE_LOAD listing every place tried and why it failed, and what to do.
+ */
+export function loadNativeFrom(root: string): NativeBinding {
+  const tag = `${process.platform}-${process.arch}`;
+  const prebuildDir = path.join(root, 'prebuilds', tag);
+  const prebuilds = existsSync(prebuildDir) ? readdirSync(prebuildDir).filter((f) => f.endsWith('.node')).map((f) => path.join(prebuildDir, f)) : [];
+  const candidates = [path.join(root, 'build', 'Release', 'genconvnet.node'), ...(prebuilds.length ? prebuilds : [path.join(prebuildDir, '<name>.node')])];
+  const causes: string[] = [];
+  for (const file of candidates) {
+    const r = tryLoad(file);
+    if (typeof r !== 'string') return r;
+    causes.push(`  - ${file}: ${r}`);
+  }
+  throw new GenConvNetError(
+    'E_NATIVE_LOAD',
+    `Could not load the genconvnet native addon for ${tag} (Node ${process.versions.node}, N-API ${process.versions.napi}). Tried:\n${causes.join('\n')}\n` +
+      'Build it from source with `npm rebuild genconvnet` (needs g++, make and python3: `apt-get install -y g++ make python3`; ' +
+      'for the fast CPU backend also `apt-get install -y libdnnl-dev`). A missing shared library in a prebuild means the package was installed incompletely: reinstall it.',
+  );
+}
+
+/**
+ * Loads the addon once (a local build wins over the prebuild, as node-gyp-build does).
+ * @throws GenConvNetError E_NATIVE_LOAD listing the causes it tried and how to build the addon.
  */
 export function loadNative(): NativeBinding {
-  if (cached) return cached;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const load = require('node-gyp-build') as (dir: string) => unknown;
-    cached = load(packageRoot) as NativeBinding;
-    return cached;
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new GenConvNetError(
-      'E_NATIVE_LOAD',
-      `Could not load the genconvnet native addon for ${process.platform}-${process.arch} (Node ${process.versions.node}, ` +
-        `N-API ${process.versions.napi}). Tried a prebuild in ${path.join(packageRoot, 'prebuilds')} and a local build in ` +
-        `${path.join(packageRoot, 'build', 'Release')}: ${reason.split('\n')[0]}. ` +
-        'Build it from source with `npm rebuild genconvnet` (needs g++, make and python3; ' +
-        'for the fast CPU backend also `apt-get install libdnnl-dev`).',
-      { cause: err },
-    );
-  }
+  if (!cached) cached = loadNativeFrom(packageRoot);
+  return cached;
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// scripts/install.js — `npm install` hook: use the prebuilt addon when one matches this platform
+// and loads; otherwise build from source with node-gyp; when that fails, say what is missing and
+// the one command that installs it. Plain JavaScript: it runs before the TypeScript is built.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+
+function prebuildLoads() {
+  try {
+    const file = require('node-gyp-build').resolve(root);
+    require(file);
+    return file;
+  } catch (err) {
+    return null;
+  }
+}
+
+function has(cmd, args = ['--version']) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+function main() {
+  if (process.env.GENCONVNET_BUILD_FROM_SOURCE !== '1') {
+    const found = prebuildLoads();
+    if (found) {
+      console.log(`genconvnet: using ${path.relative(root, found)}`);
+      return;
+    }
+  }
+  const nodeGyp = process.env.npm_config_node_gyp;
+  const [cmd, args] = nodeGyp ? [process.execPath, [nodeGyp, 'rebuild']] : ['node-gyp', ['rebuild']];
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status === 0) return;
+  const missing = ['g++', 'make', 'python3'].filter((c) => !has(c));
+  const lines = [
+    '',
+    `genconvnet: no prebuilt binary matches ${process.platform}-${process.arch} (Node ${process.versions.node}, N-API ${process.versions.napi}), and building from source failed.`,
+    missing.length
+      ? `  Missing: ${missing.join(', ')}. Install them with:  sudo apt-get install -y g++ make python3`
+      : '  The compiler is present; the node-gyp output above says what failed.',
+    '  Optional, for the fast CPU backend:  sudo apt-get install -y libdnnl-dev',
+    '  Then run:  npm rebuild genconvnet',
+    '',
+  ];
+  console.error(lines.join('\n'));
+  process.exit(1);
+}
+
+main();
