@@ -10,6 +10,11 @@
         "native/binding/convert.cc",
         "native/binding/net_wrap.cc",
         "native/binding/reference64.cc",
+        "native/binding/objective.cc",
+        "native/binding/leapfrog.cc",
+        "native/ops/leapfrog/cpu.cc",
+        "native/ops/objective/cpu.cc",
+        "native/ops/optim/cpu.cc",
         "native/engine/net.cc",
         "native/engine/shapes.cc",
         "native/backends/reference_net.cc",
@@ -29,7 +34,14 @@
         ["with_onednn==1", {
           "defines": ["GCN_HAVE_ONEDNN"],
           "sources": [
-            "native/backends/onednn_net.cc"
+            "native/backends/onednn_net.cc",
+            "native/backends/onednn_util.cc",
+            "native/ops/conv/onednn.cc",
+            "native/ops/pool/onednn.cc",
+            "native/ops/relu/onednn.cc",
+            "native/ops/lrn/onednn.cc",
+            "native/ops/dropout/onednn.cc",
+            "native/ops/linear/onednn.cc"
           ],
           "libraries": ["-ldnnl"]
         }]

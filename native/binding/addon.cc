@@ -9,6 +9,9 @@ Napi::Function defineNetClass(Napi::Env env);
 Napi::Value reference64(const Napi::CallbackInfo& info);
 Napi::Value objective(const Napi::CallbackInfo& info);
 Napi::Value leapfrog(const Napi::CallbackInfo& info);
+#ifdef GCN_HAVE_CUDA
+void registerCuda(Napi::Env env, Napi::Object exports);  // backends/cuda_napi.cc
+#endif
 
 static Napi::Value backends(const Napi::CallbackInfo& info) {
   std::vector<std::string> names = availableBackends();
@@ -23,6 +26,9 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("objective", Napi::Function::New(env, objective, "objective"));
   exports.Set("leapfrog", Napi::Function::New(env, leapfrog, "leapfrog"));
   exports.Set("backends", Napi::Function::New(env, backends, "backends"));
+#ifdef GCN_HAVE_CUDA
+  registerCuda(env, exports);
+#endif
   return exports;
 }
 

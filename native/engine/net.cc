@@ -89,11 +89,15 @@ void Net::checkNode(const NodeSpec& node) const {
 }
 
 std::vector<std::string> availableBackends() {
-#ifdef GCN_HAVE_ONEDNN
-  return {"onednn", "reference"};
-#else
-  return {"reference"};
+  std::vector<std::string> names;
+#ifdef GCN_HAVE_CUDA
+  if (cudaUnavailableReason().empty()) names.push_back("cuda");
 #endif
+#ifdef GCN_HAVE_ONEDNN
+  names.push_back("onednn");
+#endif
+  names.push_back("reference");
+  return names;
 }
 
 std::unique_ptr<Net> makeNet(const std::string& backend, const std::vector<LayerSpec>& layers, Shape3 input) {
@@ -101,6 +105,9 @@ std::unique_ptr<Net> makeNet(const std::string& backend, const std::vector<Layer
   if (backend == "reference") return makeReferenceNet(std::move(geoms), input);
 #ifdef GCN_HAVE_ONEDNN
   if (backend == "onednn") return makeOnednnNet(std::move(geoms), input);
+#endif
+#ifdef GCN_HAVE_CUDA
+  if (backend == "cuda") return makeCudaNet(std::move(geoms), input);
 #endif
   throw Error("E_BACKEND", "backend '" + backend + "' is not compiled into this build");
 }

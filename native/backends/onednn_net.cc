@@ -1,0 +1,224 @@
+// native/backends/onednn_net.cc — the oneDNN backend: a Net whose layers are dnn::Ops (see
+// onednn_ops.h). Everything that depends on the batch size (primitives, memories) is built
+// once per n and reused; activations stay in oneDNN's layouts and are reordered only at the
+// input, the scores and the nodeGrad node. A relu after conv/linear is fused as a post-op.
+// Parameters live in the base class's host buffers; weights are re-packed only after a change.
+#include <cstring>
+
+#include "../engine/net.h"
+#include "onednn_ops.h"
+
+namespace gcn {
+namespace {
+
+using namespace dnn;
+
+template <class F>
+void guarded(F&& f) {
+  try {
+    f();
+  } catch (const dnnl::error& e) {
+    throw Error("E_BACKEND", std::string("oneDNN: ") + e.what());
+  }
+}
+
+// A slot's value read in plain NCHW order, and the seed written back into its diff.
+struct NodeIO {
+  memory value, seed;
+  Step toPlain, fromPlain;
+};
+
+// Everything built for one batch size.
+struct Plan {
+  int n = 0;
+  std::vector<Tensor> slots;             // slots[l]: layer l's input; slots.back(): the scores
+  std::vector<std::unique_ptr<Op>> ops;  // null for flatten (a view)
+  memory outUser, dOutUser;              // plain wrappers of caller buffers, bound per call
+  Step outStep, dOutStep;
+  std::vector<NodeIO> nodes;             // per slot, built on first nodeGrad there
+};
+
+class OnednnNet final : public Net {
+ public:
+  using Net::Net;
+  const char* backendName() const override { return "onednn"; }
+
+  void forward(const float* x, int n, bool train, float* scores) override {
+    guarded([&] {
+      runForward(x, n, train, layers_.size());
+      plan_->outUser.set_data_handle(scores);
+      env_.run(plan_->outStep);
+      env_.strm.wait();
+    });
+  }
+
+  void backward(const float* dscores) override {
+    if (!plan_ || n_ == 0) throw Error("E_INVALID_ARGUMENT", "backward called before forward");
+    guarded([&] {
+      plan_->dOutUser.set_data_handle(const_cast<float*>(dscores));
+      env_.run(plan_->dOutStep);
+      runBackward(layers_.size(), true, false);
+      env_.strm.wait();
+    });
+  }
+
+  void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) override {
+    checkNode(node);
+    guarded([&] {
+      runForward(x, n, false, node.layer + 1);
+      NodeIO& io = nodeIO(node.layer + 1);
+      if (io.toPlain) env_.run(io.toPlain);
+      env_.strm.wait();
+      seedNode(node, ptrOf(io.value), ptrOf(io.seed), values);
+      if (io.fromPlain) env_.run(io.fromPlain);
+      runBackward(node.layer + 1, false, true);
+      env_.strm.wait();
+      std::memcpy(dx, ptrOf(plan_->slots[0].diff), sizeof(float) * n * input_.size());
+    });
+  }
+
+  void writeParam(size_t i, const float* src) override {
+    Net::writeParam(i, src);
+    ++version_;
+  }
+
+  // Every base-class call that changes parameter values must bump version_ (re-packing).
+  void sgdStep(float lr, float momentum, float weightDecay) override {
+    Net::sgdStep(lr, momentum, weightDecay);
+    ++version_;
+  }
+
+  void adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled,
+                int64_t step) override {
+    Net::adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    ++version_;
+  }
+
+ private:
+  bool fusesRelu(size_t l) const {
+    const LayerKind k = layers_[l].spec.kind;
+    return (k == LayerKind::Conv || k == LayerKind::Linear) && l + 1 < layers_.size() &&
+           layers_[l + 1].spec.kind == LayerKind::Relu;
+  }
+
+  HostParams hostParams(size_t l) {
+    const int wi = weightIndex(l);
+    if (wi < 0) return {};
+    const bool bias = layers_[l].spec.bias;
+    return HostParams{value(wi), bias ? value(wi + 1) : nullptr, grad(wi), bias ? grad(wi + 1) : nullptr};
+  }
+
+  std::unique_ptr<Op> makeOp(size_t l, int n, const Tensor& in) {
+    OpInit init{&env_, &layers_[l], int(l), n, hostParams(l), fusesRelu(l), l > 0 && fusesRelu(l - 1)};
+    switch (layers_[l].spec.kind) {
+      case LayerKind::Conv: return makeConvOp(init, in);
+      case LayerKind::Linear: return makeLinearOp(init, in);
+      case LayerKind::Relu: return makeReluOp(init, in);
+      case LayerKind::MaxPool:
+      case LayerKind::AvgPool: return makePoolOp(init, in);
+      case LayerKind::Lrn: return makeLrnOp(init, in);
+      case LayerKind::Dropout: return makeDropoutOp(init, in);
+      case LayerKind::Flatten: return nullptr;
+    }
+    return nullptr;
+  }
+
+  void prepare(int n) {
+    if (n < 1) throw Error("E_INVALID_ARGUMENT", "batch size must be >= 1");
+    if (plan_ && plan_->n == n) return;
+    plan_.reset();
+    env_.scratch.reset();
+    n_ = 0;
+    auto p = std::make_unique<Plan>();
+    p->n = n;
+    const memory::desc inD({n, input_.c, input_.h, input_.w}, memory::data_type::f32, tag::nchw);
+    p->slots.push_back(newTensor(env_, inD));
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      p->ops.push_back(makeOp(l, n, p->slots.back()));
+      p->slots.push_back(p->ops.back() ? p->ops.back()->out() : p->slots.back());
+    }
+    const Tensor& last = p->slots.back();
+    p->outUser = memory(plainOf(last.value.get_desc()), env_.eng, DNNL_MEMORY_NONE);
+    p->dOutUser = memory(plainOf(last.diff.get_desc()), env_.eng, DNNL_MEMORY_NONE);
+    p->outStep = env_.reorder(last.value, p->outUser);
+    p->dOutStep = env_.reorder(p->dOutUser, last.diff);
+    p->nodes.resize(p->slots.size());
+    plan_ = std::move(p);
+    n_ = n;
+  }
+
+  void runForward(const float* x, int n, bool train, size_t upTo) {
+    prepare(n);
+    std::memcpy(ptrOf(plan_->slots[0].value), x, sizeof(float) * n * input_.size());
+    if (train) ++dropoutStep_;
+    FwdArgs a{train, false, seed_, dropoutStep_, version_};
+    for (size_t l = 0; l < upTo; ++l) {
+      a.last = l + 1 == upTo;
+      if (plan_->ops[l]) plan_->ops[l]->forward(a);
+    }
+  }
+
+  // Backpropagates from slots[top].diff down to layer 0; parameter gradients when params,
+  // the input's diff when toInput.
+  void runBackward(size_t top, bool params, bool toInput) {
+    BwdArgs b{params, true, version_};
+    for (size_t l = top; l-- > 0;) {
+      b.dx = l > 0 || toInput;
+      if (plan_->ops[l]) plan_->ops[l]->backward(b);
+      if (!b.dx) break;
+    }
+  }
+
+  NodeIO& nodeIO(size_t slot) {
+    NodeIO& io = plan_->nodes[slot];
+    if (io.value) return io;
+    const Tensor& t = plan_->slots[slot];
+    const memory::desc d = t.value.get_desc();
+    if (isPlain(d)) {
+      io.value = t.value;
+      io.seed = t.diff;
+    } else {
+      io.value = io.seed = memory(plainOf(d), env_.eng);
+      io.toPlain = env_.reorder(t.value, io.value);
+      io.fromPlain = env_.reorder(io.seed, t.diff);
+    }
+    return io;
+  }
+
+  // a: the node layer's output in plain NCHW; writes the node's values and the seed into d.
+  void seedNode(const NodeSpec& node, const float* a, float* d, float* values) {
+    const Shape3 s = layers_[node.layer].out;
+    const int plane = s.h * s.w;
+    for (int i = 0; i < n_; ++i) {
+      const int64_t base = (int64_t(i) * s.c + node.channel) * plane;
+      if (node.mean) {
+        double acc = 0;
+        for (int p = 0; p < plane; ++p) acc += a[base + p];
+        values[i] = float(acc / plane);
+      } else {
+        values[i] = a[base + node.y * s.w + node.x];
+      }
+    }
+    std::memset(d, 0, sizeof(float) * n_ * s.size());
+    for (int i = 0; i < n_; ++i) {
+      const int64_t base = (int64_t(i) * s.c + node.channel) * plane;
+      if (node.mean) {
+        for (int p = 0; p < plane; ++p) d[base + p] = 1.f / float(plane);
+      } else {
+        d[base + node.y * s.w + node.x] = 1.f;
+      }
+    }
+  }
+
+  Env env_;
+  std::unique_ptr<Plan> plan_;
+  uint64_t version_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Net> makeOnednnNet(std::vector<LayerGeom> layers, Shape3 input) {
+  return std::make_unique<OnednnNet>(std::move(layers), input);
+}
+
+}  // namespace gcn

@@ -1,0 +1,146 @@
+// native/ops/conv/onednn.cc — grouped convolution on oneDNN: forward (with the next relu as a
+// post-op when fused), backward weights and backward data. Src, weights and dst take the
+// layouts the primitive prefers (format_tag::any); the input is reordered only if its layout
+// differs. Backward primitives are built on first use. The input's diff keeps the input's
+// layout, so the net's first layer writes plain NCHW (no slow blocked 1-channel backward).
+#include "../../backends/onednn_ops.h"
+
+namespace gcn::dnn {
+namespace {
+
+using namespace dnnl;
+constexpr auto f32 = memory::data_type::f32;
+
+memory::desc anyOf(const memory::dims& d) { return memory::desc(d, f32, tag::any); }
+
+class ConvOp final : public Op {
+ public:
+  ConvOp(const OpInit& init, const Tensor& in) : e_(*init.env), s_(init.geom->spec), p_(init.params) {
+    const LayerGeom& g = *init.geom;
+    in_ = as4d(e_, in, init.n, g.in);
+    const int G = s_.groups;
+    plainW_ = G == 1 ? memory::desc({g.out.c, g.in.c, s_.kernelH, s_.kernelW}, f32, tag::oihw)
+                     : memory::desc({G, g.out.c / G, g.in.c / G, s_.kernelH, s_.kernelW}, f32, tag::goihw);
+    biasD_ = memory::desc({g.out.c}, f32, tag::x);
+    strides_ = {s_.strideH, s_.strideW};
+    pad_ = {s_.padH, s_.padW};
+    const memory::dims src{init.n, g.in.c, g.in.h, g.in.w}, dst{init.n, g.out.c, g.out.h, g.out.w};
+    fused_ = init.fuseRelu;
+    pd_ = fwdPd(anyOf(src), anyOf(plainW_.dims()), anyOf(dst), fused_);
+    if (pd_.src_desc() == in_.value.get_desc()) {
+      src_ = in_.value;
+    } else {
+      src_ = memory(pd_.src_desc(), e_.eng);
+      toSrc_ = e_.reorder(in_.value, src_);
+    }
+    w_.init(e_, plainW_, pd_.weights_desc(), p_.w);
+    if (s_.bias) bias_ = memory(biasD_, e_.eng, const_cast<float*>(p_.b));
+    out_ = newTensor(e_, pd_.dst_desc());
+    fwd_ = fwdStep(pd_);
+  }
+
+  void forward(const FwdArgs& a) override {
+    if (toSrc_) e_.run(toSrc_);
+    w_.refresh(e_, a.version);
+    if (a.last && fused_) {
+      // nodeGrad on this layer wants the value before the fused relu.
+      if (!plain_) plain_ = fwdStep(fwdPd(pd_.src_desc(), pd_.weights_desc(), pd_.dst_desc(), false));
+      e_.run(plain_);
+    } else {
+      e_.run(fwd_);
+    }
+  }
+
+  void backward(const BwdArgs& a) override {
+    if (a.params) {
+      if (!bwdW_) buildBwdWeights();
+      e_.run(bwdW_);
+      if (unpackDw_) e_.run(unpackDw_);
+    }
+    if (a.dx) {
+      if (!bwdD_) buildBwdData();
+      w_.refresh(e_, a.version);
+      if (wD_.pack) wD_.refresh(e_, a.version);
+      if (toPlainDy_) e_.run(toPlainDy_);
+      e_.run(bwdD_);
+    }
+  }
+
+ private:
+  convolution_forward::primitive_desc fwdPd(const memory::desc& src, const memory::desc& w, const memory::desc& dst,
+                                            bool relu) {
+    const auto d = s_.bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src,
+                                                       w, biasD_, dst, strides_, pad_, pad_)
+                           : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src,
+                                                       w, dst, strides_, pad_, pad_);
+    return convolution_forward::primitive_desc(d, Env::attr(relu), e_.eng);
+  }
+
+  Step fwdStep(const convolution_forward::primitive_desc& pd) {
+    Step st = e_.step(pd, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, w_.packed}, {DNNL_ARG_DST, out_.value}});
+    if (s_.bias) st.args[DNNL_ARG_BIAS] = bias_;
+    return st;
+  }
+
+  void buildBwdWeights() {
+    const memory::desc dwAny = anyOf(plainW_.dims());
+    const auto d = s_.bias ? convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
+                                                                biasD_, pd_.dst_desc(), strides_, pad_, pad_)
+                           : convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
+                                                                pd_.dst_desc(), strides_, pad_, pad_);
+    const convolution_backward_weights::primitive_desc pd(d, Env::attr(), e_.eng, pd_);
+    const memory dwPlain(plainW_, e_.eng, p_.dw);
+    memory dw = dwPlain;
+    if (!(pd.diff_weights_desc() == plainW_)) {
+      dw = memory(pd.diff_weights_desc(), e_.eng);
+      unpackDw_ = e_.reorder(dw, dwPlain);
+    }
+    bwdW_ = e_.step(pd, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, out_.diff}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    if (s_.bias) bwdW_.args[DNNL_ARG_DIFF_BIAS] = memory(biasD_, e_.eng, p_.db);
+  }
+
+  // diff_src keeps the input's layout. Where that is plain (the net's input) oneDNN has no
+  // fast kernel against a blocked diff_dst, so the diff_dst is reordered to plain first
+  // (gemm-based, fast for few channels) rather than falling back to the reference kernel.
+  void buildBwdData() {
+    const memory::desc dxD = in_.diff.get_desc(), dyD = pd_.dst_desc();
+    auto make = [&](const memory::desc& dy) {
+      const convolution_backward_data::desc d(algorithm::convolution_direct, dxD, anyOf(plainW_.dims()), dy, strides_,
+                                              pad_, pad_);
+      return convolution_backward_data::primitive_desc(d, Env::attr(), e_.eng, pd_);
+    };
+    convolution_backward_data::primitive_desc pd = make(dyD);
+    memory dy = out_.diff;
+    if (isReference(pd) && !isPlain(dyD)) {
+      const convolution_backward_data::primitive_desc alt = make(plainOf(dyD));
+      if (!isReference(alt)) {
+        pd = alt;
+        dy = memory(alt.diff_dst_desc(), e_.eng);
+        toPlainDy_ = e_.reorder(out_.diff, dy);
+      }
+    }
+    memory w = w_.packed;
+    if (!(pd.weights_desc() == pd_.weights_desc())) {
+      wD_.init(e_, plainW_, pd.weights_desc(), p_.w);
+      w = wD_.packed;
+    }
+    bwdD_ = e_.step(pd, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, in_.diff}});
+  }
+
+  Env& e_;
+  const LayerSpec s_;
+  const HostParams p_;
+  bool fused_ = false;
+  memory::desc plainW_, biasD_;
+  memory::dims strides_, pad_;
+  convolution_forward::primitive_desc pd_;
+  memory src_, bias_;
+  PackedWeights w_, wD_;
+  Step toSrc_, fwd_, plain_, bwdW_, unpackDw_, toPlainDy_, bwdD_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeConvOp(const OpInit& init, const Tensor& in) { return std::make_unique<ConvOp>(init, in); }
+
+}  // namespace gcn::dnn
