@@ -9,7 +9,7 @@ import { train } from '../lib/train/trainer';
 import type { LabelKeep } from '../lib/train/labels';
 import { machineInfo } from './machine';
 
-interface Cell { dataset: DatasetName; labels: LabelKeep; arm: string; phases: string; seed: number }
+interface Cell { dataset: DatasetName; labels: LabelKeep; arm: string; phases: string; seed: number; lr: number }
 interface Result extends Cell { top1Error: number; top5Error: number; ggLogLik: number; seconds: number; history: number[]; diverged?: string }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -21,7 +21,7 @@ function arg(name: string, fallback: string): string {
 }
 
 const labelName = (l: LabelKeep) => (l === 'all' ? 'all labels' : 'perClass' in l ? `${l.perClass} per class` : `${l.fraction * 100}%`);
-const key = (c: Cell) => `${c.dataset}|${labelName(c.labels)}|${c.arm}|${c.phases}|${c.seed}`;
+const key = (c: Cell) => `${c.dataset}|${labelName(c.labels)}|${c.arm}|${c.phases}|${c.seed}${(c.lr ?? 0.01) === 0.01 ? '' : `|lr${c.lr}`}`;
 
 /** The main grid plus, with --ablation, GG weight and phase-length variants on one setting. */
 function cells(): Cell[] {
@@ -36,8 +36,9 @@ function cells(): Cell[] {
   if (process.argv.includes('--ablation')) {
     arms.push({ arm: 'mix0.5 then DG', phases: `mix0.5:1,dg:${epochs - 1}` }, { arm: 'GG x2 then DG', phases: `gg:2,dg:${epochs - 2}` });
   }
+  const lr = Number(arg('lr', '0.01'));
   const out: Cell[] = [];
-  for (const dataset of datasets) for (const labels of settings) for (const a of arms) for (let seed = 0; seed < seeds; seed++) out.push({ dataset, labels, ...a, seed });
+  for (const dataset of datasets) for (const labels of settings) for (const a of arms) for (let seed = 0; seed < seeds; seed++) out.push({ dataset, labels, ...a, seed, lr });
   return out;
 }
 
@@ -48,7 +49,7 @@ async function runCell(c: Cell): Promise<Result> {
   try {
     out = await train({
       model: 'lenet', dataset: c.dataset, labels: c.labels, phases: c.phases, seed: c.seed,
-      batch: 64, labelledPerBatch: 32, lr: 0.01, schedule: 'cosine', warmupEpochs: 0.05, momentum: 0.9, weightDecay: 5e-4,
+      batch: 64, labelledPerBatch: 32, lr: c.lr ?? 0.01, schedule: 'cosine', warmupEpochs: 0.05, momentum: 0.9, weightDecay: 5e-4,
       maxStepsPerEpoch: process.argv.includes('--quick') ? 20 : undefined,
     });
   } catch (err) {
@@ -75,10 +76,10 @@ function render(results: Result[], wall: number): string {
   for (const r of results) {
     const row = `${r.dataset} | ${labelName(r.labels)}`;
     if (!groups.has(row)) groups.set(row, new Map());
-    const arm = `${r.arm} (${r.phases})`;
+    const arm = `${r.arm} (${r.phases}${(r.lr ?? 0.01) === 0.01 ? '' : `, lr ${r.lr}`})`;
     groups.get(row)!.set(arm, [...(groups.get(row)!.get(arm) ?? []), r]);
   }
-  const arms = [...new Set(results.map((r) => `${r.arm} (${r.phases})`))];
+  const arms = [...new Set(results.map((r) => `${r.arm} (${r.phases}${(r.lr ?? 0.01) === 0.01 ? '' : `, lr ${r.lr}`})`))];
   const lines = [`| dataset | labels | ${arms.join(' | ')} |`, `|---|---|${arms.map(() => '---|').join('')}`];
   for (const [row, m] of groups) lines.push(`| ${row} | ${arms.map((a) => (m.get(a) ? `${meanStd(m.get(a)!.map((r) => r.top1Error))} (n=${m.get(a)!.length})` : '')).join(' | ')} |`);
   const info = machineInfo(root);
