@@ -31,7 +31,8 @@ function main() {
     }
   }
   const nodeGyp = process.env.npm_config_node_gyp;
-  const [cmd, args] = nodeGyp ? [process.execPath, [nodeGyp, 'rebuild']] : ['node-gyp', ['rebuild']];
+  const gypArgs = ['rebuild', '--jobs', 'max'];
+  const [cmd, args] = nodeGyp ? [process.execPath, [nodeGyp, ...gypArgs]] : ['node-gyp', gypArgs];
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   if (r.status === 0) return;
   const missing = ['g++', 'make', 'python3'].filter((c) => !has(c));

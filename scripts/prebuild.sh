@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf prebuilds
-npx prebuildify --napi --strip --target "node@$(node -p process.versions.node)"
+JOBS=max npx prebuildify --napi --strip --target "node@$(node -p process.versions.node)"
 dir=prebuilds/linux-x64
 addon=$(ls "$dir"/*.node)
 # Libraries that a minimal Debian/Ubuntu has (glibc, libstdc++, libgcc) stay with the system.
