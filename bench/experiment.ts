@@ -1,7 +1,7 @@
 // bench/experiment.ts — the paper's first experiment on this machine: DG-only against GG
 // pre-training then DG, LeNet on MNIST and Fashion-MNIST, supervised and semi-supervised,
 // several seeds, the same epochs and hyperparameters for both arms. Results accumulate in
-// bench/out/experiment.json (a rerun skips finished runs) and are rendered to docs/results.md.
+// docs/experiment-runs.json (a rerun skips finished runs) and are rendered to docs/results.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type DatasetName } from '../lib/data/mnist';
@@ -13,7 +13,7 @@ interface Cell { dataset: DatasetName; labels: LabelKeep; arm: string; phases: s
 interface Result extends Cell { top1Error: number; top5Error: number; ggLogLik: number; seconds: number; history: number[]; diverged?: string }
 
 const root = path.resolve(__dirname, '..', '..');
-const store = path.join(root, 'bench', 'out', 'experiment.json');
+const store = path.join(root, 'docs', 'experiment-runs.json');
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,7 +71,7 @@ function meanStd(all: number[]): string {
   return `${(100 * m).toFixed(2)} ± ${(100 * sd).toFixed(2)}${lost ? ` (${lost} diverged)` : ''}`;
 }
 
-function render(results: Result[], wall: number): string {
+function table(results: Result[]): string[] {
   const groups = new Map<string, Map<string, Result[]>>();
   for (const r of results) {
     const row = `${r.dataset} | ${labelName(r.labels)}`;
@@ -82,16 +82,24 @@ function render(results: Result[], wall: number): string {
   const arms = [...new Set(results.map((r) => `${r.arm} (${r.phases}${(r.lr ?? 0.01) === 0.01 ? '' : `, lr ${r.lr}`})`))];
   const lines = [`| dataset | labels | ${arms.join(' | ')} |`, `|---|---|${arms.map(() => '---|').join('')}`];
   for (const [row, m] of groups) lines.push(`| ${row} | ${arms.map((a) => (m.get(a) ? `${meanStd(m.get(a)!.map((r) => r.top1Error))} (n=${m.get(a)!.length})` : '')).join(' | ')} |`);
+  return lines;
+}
+
+/** The main grid's table, then every other stored run (ablations, other schedules) in a second one. */
+function render(results: Result[], others: Result[], wall: number): string {
+  const lines = table(results);
+  const more = others.length ? ['', '## Other runs in the store (ablations: GG weight, phase lengths, epochs, learning rate)', '', ...table(others)] : [];
   const info = machineInfo(root);
-  const runSeconds = results.reduce((a, r) => a + r.seconds, 0);
+  const runSeconds = [...results, ...others].reduce((a, r) => a + r.seconds, 0);
   return [
     '# GG pre-training against DG alone: results',
     '',
     'Test top-1 error in %, mean ± standard deviation over seeds, LeNet (Caffe layout), after the same',
-    'number of epochs for every arm. Produced by `npm run experiment` (see below); raw numbers per run are in',
-    '`bench/out/experiment.json`.',
+    'number of epochs for every arm. Produced by `npm run experiment` (see below); raw numbers per run, with',
+    'each epoch\'s test error, are in `docs/experiment-runs.json`.',
     '',
     ...lines,
+    ...more,
     '',
     `Machine: ${info.cpu}, ${info.cores} cores, Node ${info.node}, oneDNN package ${info.onednnPackage ?? 'none'}, git ${info.git ?? '?'}.`,
     `Sum of run times: ${(runSeconds / 60).toFixed(1)} min; this invocation's wall time: ${(wall / 60).toFixed(1)} min.`,
@@ -113,7 +121,7 @@ async function main(): Promise<void> {
     writeFileSync(store, JSON.stringify(done, null, 1));
   }
   const wanted = new Set(cells().map(key));
-  const md = render(done.filter((r) => wanted.has(key(r))), (Date.now() - started) / 1000);
+  const md = render(done.filter((r) => wanted.has(key(r))), done.filter((r) => !wanted.has(key(r))), (Date.now() - started) / 1000);
   mkdirSync(path.join(root, 'docs'), { recursive: true });
   const notes = path.join(root, 'docs', 'results-notes.md');
   writeFileSync(path.join(root, 'docs', 'results.md'), md + (existsSync(notes) ? '\n' + readFileSync(notes, 'utf8') : ''));
