@@ -102,7 +102,7 @@ function render(results: Result[], others: Result[], wall: number): string {
     ...more,
     '',
     `Machine: ${info.cpu}, ${info.cores} cores, Node ${info.node}, oneDNN package ${info.onednnPackage ?? 'none'}, git ${info.git ?? '?'}.`,
-    `Sum of run times: ${(runSeconds / 60).toFixed(1)} min; this invocation's wall time: ${(wall / 60).toFixed(1)} min.`,
+    `Sum of run times: ${(runSeconds / 60).toFixed(1)} min on that machine${wall > 60 ? `; this invocation ran for ${(wall / 60).toFixed(1)} min` : ''}.`,
     '',
   ].join('\n');
 }
