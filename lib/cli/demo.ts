@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../io/png';
+import { writeFileAtomic } from '../io/atomic';
 import { buildReport } from '../report/report';
 import { tileImages } from '../sample/grid';
 import { formatSummary, sampleToFiles } from '../sample/summary';

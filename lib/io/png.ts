@@ -1,9 +1,7 @@
 // lib/io/png.ts — a minimal PNG encoder (8-bit grayscale or RGB, no interlace, filter 0)
-// over node:zlib, and an atomic writer. Enough for sample grids; no dependency.
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+// over node:zlib. Enough for sample grids; no dependency.
 import { deflateSync } from 'node:zlib';
-import { GenConvNetError, expected } from '../errors';
+import { expected } from '../errors';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -51,19 +49,4 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
   ihdr[9] = channels === 1 ? 0 : 2;
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
-}
-
-/**
- * Writes a file through a temp file and a rename, so a reader never sees a partial file.
- * @throws GenConvNetError E_IO when the directory is missing or not writable.
- */
-export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  try {
-    await fsp.writeFile(tmp, data);
-    await fsp.rename(tmp, file);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw new GenConvNetError('E_IO', `Could not write ${file}: ${(err as Error).message}`, { cause: err });
-  }
 }

@@ -3,11 +3,10 @@
 // Invariants: written files match the Rust/Python writer byte for byte (tensors ordered by descending dtype
 // alignment then name, so each is aligned; `__metadata__` first); writes are atomic (temp file, fsync, rename).
 
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { endianness } from 'node:os';
-import { dirname } from 'node:path';
 import { expected, GenConvNetError } from '../errors';
+import { writeAtomic } from './atomic';
 
 /** Element types genconvnet reads and writes (safetensors names). */
 export type SafetensorsDtype = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
@@ -299,14 +298,6 @@ function prepare(tensors: Record<string, SafetensorsInput>, metadata: Record<str
 }
 
 /** Writes all of `bytes` at the handle's current position, in chunks of at most 1 GiB. */
-async function writeAll(handle: fsp.FileHandle, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, Math.min(bytes.length - done, 1 << 30));
-    done += bytesWritten;
-  }
-}
-
 /** A tensor's bytes in little-endian order (a view of `data` on little-endian hosts, else a swapped copy). */
 function littleEndianBytes(data: TensorData): Uint8Array {
   const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -317,18 +308,6 @@ function littleEndianBytes(data: TensorData): Uint8Array {
 }
 
 /** fsyncs a directory so a rename inside it is durable; best effort (not possible on every platform). */
-async function syncDir(dir: string): Promise<void> {
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Directories cannot be opened or fsynced on some platforms (Windows); the rename itself is done.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
 /**
  * Writes tensors to a safetensors file that Python's `safetensors.torch.load_file` reads, atomically: the bytes
  * go to `${path}.tmp-<pid>-<random>` in the same directory, which is fsynced and then renamed over `path`, so
@@ -348,20 +327,5 @@ export async function writeSafetensors(
 ): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) throw expected('a file path (a non-empty string)', 'path', path);
   const { header, order } = prepare(tensors, metadata);
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(tmp, 'wx');
-    await writeAll(handle, header);
-    for (const t of order) await writeAll(handle, littleEndianBytes(t.data));
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fsp.rename(tmp, path);
-  } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    throw new GenConvNetError('E_IO', `Cannot write safetensors file ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  await syncDir(dirname(path));
+  await writeAtomic(path, [header, ...order.map((t) => littleEndianBytes(t.data))], 'safetensors file');
 }

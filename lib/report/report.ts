@@ -4,7 +4,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { GenConvNetError } from '../errors';
-import { writeFileAtomic } from '../io/png';
+import { writeFileAtomic } from '../io/atomic';
 import type { SampleSummary } from '../sample/summary';
 import type { EpochRecord } from '../train/trainer';
 import { escapeHtml, lineChart } from './svg';

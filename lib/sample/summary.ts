@@ -2,7 +2,7 @@
 // people and machines, the PNG grids (final states, one chain's trajectory) and the raw
 // samples as safetensors ([chains, draws, C, H, W] in the model's input space).
 import { writeSafetensors } from '../io/safetensors';
-import { writeFileAtomic } from '../io/png';
+import { writeFileAtomic } from '../io/atomic';
 import type { Network } from '../network';
 import { tileImages } from './grid';
 import * as path from 'node:path';
