@@ -12,3 +12,15 @@ export { readSafetensors, writeSafetensors, parseSafetensors } from './io/safete
 export { loadMnist, loadFashionMnist, loadDataset, type DatasetName } from './data/mnist';
 export { readIdx, parseIdx } from './data/idx';
 export { computeStats, subset, type Dataset, type DatasetSplit } from './data/dataset';
+export { preprocess } from './data/preprocess';
+export { train, type TrainOptions, type EpochRecord, type TrainEvent } from './train/trainer';
+export { evaluate, type Evaluation } from './train/evaluate';
+export { computeObjective, type Objective, type ObjectiveResult } from './train/objectives';
+export { parsePhases, lrAt, type Phase, type LrSchedule } from './train/schedule';
+export { keepLabels, type LabelKeep } from './train/labels';
+export { sample, type SampleOptions, type SampleResult, type Method } from './sample/hmc';
+export { splitRhat, effectiveSampleSize } from './sample/diagnostics';
+export { summarize as summarizeSamples, sampleToFiles, saveSamples } from './sample/summary';
+export { tileImages } from './sample/grid';
+export { encodePng } from './io/png';
+export { buildReport } from './report/report';

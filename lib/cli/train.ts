@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import * as path from 'node:path';
 import { loadDataset, type DatasetName } from '../data/mnist';
+import { preprocess } from '../data/preprocess';
 import { Network } from '../network';
 import { evaluate } from '../train/evaluate';
 import { train, type TrainEvent } from '../train/trainer';
@@ -85,9 +86,7 @@ export function evalCommand(): Command {
     .action(async (file: string, o) => {
       const net = await Network.load(file, { device: o.device });
       const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
-      const pre = net.preprocessing;
-      const plane = data.shape[1] * data.shape[2], per = data.shape[0] * plane;
-      const x = data.images.map((v, i) => (pre ? (v - pre.mean[Math.floor((i % per) / plane)]) / pre.std[Math.floor((i % per) / plane)] : v));
+      const x = net.preprocessing ? preprocess(data.images, data.shape, net.preprocessing) : data.images;
       const r = await evaluate(net, x, data.labels, { batch: o.batch });
       if (o.json) process.stdout.write(JSON.stringify({ model: file, dataset: data.name, ...r }) + '\n');
       else process.stdout.write(`${file} on ${data.name} test (${r.n} images): top-1 error ${pct(r.top1Error)}, top-5 error ${pct(r.top5Error)}, cross-entropy ${r.crossEntropy.toFixed(4)}, GG log-likelihood ${r.ggLogLik.toFixed(3)}\n`);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint';
 import { computeStats, type DatasetSplit } from '../data/dataset';
 import { loadDataset, type DatasetName } from '../data/mnist';
+import { preprocess } from '../data/preprocess';
 import { GenConvNetError, expected } from '../errors';
 import { Network, type Preprocessing } from '../network';
 import { preset } from '../presets';
@@ -86,17 +87,6 @@ function resolveOptions(options: TrainOptions): Resolved {
   if (shape.join() !== spec.input.join())
     throw new GenConvNetError('E_DATA', `Expected images of shape [${spec.input.join(', ')}] for the model's input but dataset ${data.train.name} has [${shape.join(', ')}]`);
   return { o, spec, phases, data };
-}
-
-/** Standardizes images per channel with the training set's statistics. */
-function normalize(images: Float32Array, shape: [number, number, number], pre: Preprocessing): Float32Array {
-  const plane = shape[1] * shape[2], per = shape[0] * plane;
-  const out = new Float32Array(images.length);
-  for (let i = 0; i < images.length; i++) {
-    const c = Math.floor((i % per) / plane);
-    out[i] = (images[i] - pre.mean[c]) / pre.std[c];
-  }
-  return out;
 }
 
 function preprocessingOf(data: DatasetSplit, given?: { mean: number[]; std: number[] }): Preprocessing {
@@ -239,7 +229,7 @@ export async function train(options: TrainOptions = {}): Promise<{ net: Network;
   const r = resolveOptions(options);
   const pre = preprocessingOf(r.data, r.o.normalization);
   const trainLabels = keepLabels(r.data.train.labels, r.data.train.classes.length, r.o.labels ?? 'all', r.o.seed);
-  const x = { train: normalize(r.data.train.images, r.data.train.shape, pre), test: normalize(r.data.test.images, r.data.test.shape, pre) };
+  const x = { train: preprocess(r.data.train.images, r.data.train.shape, pre), test: preprocess(r.data.test.images, r.data.test.shape, pre) };
   if (r.o.outDir) await fsp.mkdir(r.o.outDir, { recursive: true });
   const model = r.o.outDir ? path.join(r.o.outDir, 'model.safetensors') : undefined;
   let net: Network, state: TrainerState | undefined;
