@@ -41,6 +41,9 @@ export interface NativeNet {
 export interface NativeBinding {
   NativeNet: new (layers: NativeLayer[], input: [number, number, number], backend: string, seed: number) => NativeNet;
   backends(): string[];
+  /** CUDA builds only: the same two kernels run on the GPU (host arrays in and out). */
+  cudaObjective?: NativeBinding['objective'];
+  cudaLeapfrog?: NativeBinding['leapfrog'];
   /** The fused leapfrog pass, in place on images and momenta; per-chain |p|^2 and |I|^2. */
   leapfrog(
     images: Float32Array,

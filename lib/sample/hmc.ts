@@ -88,7 +88,7 @@ export function checkOptions(o: SampleOptions, net: Network) {
 /** @internal The batched HMC machinery; exported for the sampler tests. */
 export class Sampler {
   readonly D: number;
-  readonly lf = loadNative().leapfrog;
+  readonly lf: ReturnType<typeof loadNative>['leapfrog'];
   readonly rng: Rng;
   readonly p: Float32Array;
   readonly invT: number;
@@ -96,6 +96,8 @@ export class Sampler {
 
   constructor(readonly net: Network, readonly node: Node, readonly cfg: ReturnType<typeof checkOptions>, seed: number) {
     this.D = net.inputShape[0] * net.inputShape[1] * net.inputShape[2];
+    const native = loadNative();
+    this.lf = net.backend === 'cuda' && native.cudaLeapfrog ? native.cudaLeapfrog : native.leapfrog;
     this.rng = new Rng(seed);
     this.p = new Float32Array(cfg.chains * this.D);
     this.invT = 1 / cfg.T;

@@ -33,7 +33,7 @@ export async function evaluate(net: Network, images: Float32Array, labels: Int32
     const m = Math.min(batch, labels.length - s);
     const y = labels.subarray(s, s + m);
     const scores = await net.forward(images.subarray(s * per, (s + m) * per));
-    const r = computeObjective(scores, y, classes, { kind: 'gg' });
+    const r = computeObjective(scores, y, classes, { kind: 'gg' }, { backend: net.backend });
     ce += r.crossEntropy * m;
     gg += r.ggLogLik * m;
     for (let i = 0; i < m; i++) {

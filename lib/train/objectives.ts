@@ -24,10 +24,11 @@ export function ggWeight(o: Objective): number {
 }
 
 /**
- * Computes an objective's gradient and scalars for scores F (n x classes) and labels (-1 = unlabelled).
+ * Computes an objective's gradient and scalars for scores F (n x classes) and labels (-1 = unlabelled);
+ * `backend: 'cuda'` runs the fused CUDA kernel.
  * @throws GenConvNetError E_SHAPE / E_INVALID_ARGUMENT for mis-sized arrays or labels out of range.
  */
-export function computeObjective(scores: Float32Array, labels: Int32Array, classes: number, objective: Objective): ObjectiveResult {
+export function computeObjective(scores: Float32Array, labels: Int32Array, classes: number, objective: Objective, options: { backend?: string } = {}): ObjectiveResult {
   if (!(labels instanceof Int32Array)) throw expected('an Int32Array', 'labels', labels);
   if (!Number.isInteger(classes) || classes < 1) throw expected('an integer >= 1', 'classes', classes);
   if (scores.length !== labels.length * classes)
@@ -36,5 +37,8 @@ export function computeObjective(scores: Float32Array, labels: Int32Array, class
   if (!(lambda >= 0 && lambda <= 1)) throw expected('a mixture weight in [0, 1]', 'lambda', lambda);
   for (let i = 0; i < labels.length; i++)
     if (labels[i] < -1 || labels[i] >= classes) throw expected(`a label in [-1, ${classes - 1}]`, `labels[${i}]`, labels[i]);
-  return loadNative().objective(scores, labels, classes, lambda);
+  const native = loadNative();
+  // the CUDA kernel where the net runs on the GPU; the CPU kernel otherwise (same results)
+  const kernel = options.backend === 'cuda' && native.cudaObjective ? native.cudaObjective : native.objective;
+  return kernel(scores, labels, classes, lambda);
 }

@@ -183,7 +183,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   for (let s = 0; s < plan.steps; s++) {
     const { x, y } = gather(run.x.train, run.labels, per, plan.batch(s, withUnlabelled));
     const scores = await run.net.forward(x, { train: true });
-    const r = computeObjective(scores, y, run.net.classes, phase.objective);
+    const r = computeObjective(scores, y, run.net.classes, phase.objective, { backend: run.net.backend });
     const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
     if (!Number.isFinite(value) || !scores.every(Number.isFinite)) await diverged(run, epoch, s, `the loss is ${value}`);
     await run.net.backward(r.grad);

@@ -72,10 +72,13 @@ export function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return Math.sqrt(num / (den || 1));
 }
 
-/** A cuda network and a reference network with the cuda one's parameters copied across. */
+/**
+ * A cuda network and a reference network with the cuda one's parameters copied across. Both get the
+ * same seed, which also seeds their dropout masks.
+ */
 export function twins(spec: NetSpec, seed = 5): { gpu: Network; ref: Network; dispose: () => void } {
   const gpu = Network.create(spec, { backend: 'cuda', seed });
-  const ref = Network.create(spec, { backend: 'reference', seed: seed + 1 });
+  const ref = Network.create(spec, { backend: 'reference', seed });
   for (const p of gpu.parameters) ref.setParameter(p.name, gpu.getParameter(p.name));
   return { gpu, ref, dispose: () => (gpu.dispose(), ref.dispose()) };
 }

@@ -1,0 +1,142 @@
+// bench/gpu/emulate/emu_net.cc — the whole CUDA backend (CudaNet of cuda_net.cc with every kernel
+// emulated and cuDNN/cuBLAS stood in for by emu_fakes.cc) against the reference backend: scores in
+// evaluation and training, parameter gradients, nodeGrad, SGD and Adam steps, optimizer slots and a
+// change of batch size, on small nets that use every layer kind (Caffe pooling, groups, LRN, dropout).
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "emu_check.h"
+#include "native/engine/net.h"
+
+namespace gcn {
+std::unique_ptr<Net> makeCudaNet(std::vector<LayerGeom> layers, Shape3 input);  // cuda_net.cc
+}
+
+using namespace gcn;
+
+namespace {
+
+LayerSpec layer(LayerKind kind, const std::string& name) {
+  LayerSpec s;
+  s.kind = kind;
+  s.name = name;
+  return s;
+}
+
+LayerSpec conv(const std::string& name, int out, int k, int stride, int pad, int groups = 1, bool bias = true) {
+  LayerSpec s = layer(LayerKind::Conv, name);
+  s.outChannels = out, s.kernelH = s.kernelW = k, s.strideH = s.strideW = stride, s.padH = s.padW = pad;
+  s.groups = groups, s.bias = bias;
+  return s;
+}
+
+LayerSpec pool(LayerKind kind, const std::string& name, int k, int stride, int pad, bool ceil) {
+  LayerSpec s = layer(kind, name);
+  s.kernelH = s.kernelW = k, s.strideH = s.strideW = stride, s.padH = s.padW = pad, s.ceilMode = ceil;
+  return s;
+}
+
+LayerSpec lrn(const std::string& name, int size, float alpha) {
+  LayerSpec s = layer(LayerKind::Lrn, name);
+  s.lrnSize = size, s.alpha = alpha;
+  return s;
+}
+
+LayerSpec linear(const std::string& name, int out, bool bias = true) {
+  LayerSpec s = layer(LayerKind::Linear, name);
+  s.outFeatures = out, s.bias = bias;
+  return s;
+}
+
+LayerSpec dropout(const std::string& name, float p) {
+  LayerSpec s = layer(LayerKind::Dropout, name);
+  s.p = p;
+  return s;
+}
+
+// Both nets' readings of one thing, compared.
+template <class F>
+void same(const std::string& what, Net& a, Net& b, size_t count, F read, double rtol = 1e-5) {
+  Vec x(count), y(count);
+  read(a, x.data());
+  read(b, y.data());
+  double scale = 0;
+  for (float v : y) scale = std::max(scale, double(std::fabs(v)));
+  expectClose(what, x, y, rtol, 1e-6 * (scale > 0 ? scale : 1));
+}
+
+void checkNet(const std::string& name, const std::vector<LayerSpec>& specs, Shape3 input, const std::vector<NodeSpec>& nodes) {
+  const std::vector<LayerGeom> geoms = inferShapes(specs, input);
+  std::unique_ptr<Net> gpu = makeCudaNet(geoms, input), ref = makeReferenceNet(geoms, input);
+  gpu->setSeed(7);
+  ref->setSeed(7);
+  const auto& params = gpu->params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Vec w = randomVec(size_t(params[i].size), unsigned(100 + i), 0.3f);
+    gpu->writeParam(i, w.data());
+    ref->writeParam(i, w.data());
+  }
+  const int n = 3;
+  const size_t K = size_t(n) * size_t(gpu->outputShape().size()), D = size_t(n) * size_t(input.size());
+  const Vec x = randomVec(D, 5), dscores = randomVec(K, 6);
+  for (bool train : {false, true})
+    same(name + (train ? " scores (training)" : " scores"), *gpu, *ref, K, [&](Net& net, float* out) { net.forward(x.data(), n, train, out); });
+  gpu->backward(dscores.data());
+  ref->backward(dscores.data());
+  for (size_t i = 0; i < params.size(); ++i)
+    same(name + " gradient of " + params[i].name, *gpu, *ref, size_t(params[i].size), [&](Net& net, float* out) { net.readGrad(i, out); });
+  for (const NodeSpec& node : nodes) {
+    const std::string what = name + " node " + std::to_string(node.layer) + ":" + std::to_string(node.channel);
+    Vec values(n), grad(D);
+    same(what + " input gradient", *gpu, *ref, D, [&](Net& net, float* out) { net.nodeGrad(x.data(), n, node, values.data(), out); });
+    same(what + " values", *gpu, *ref, size_t(n), [&](Net& net, float* out) { net.nodeGrad(x.data(), n, node, out, grad.data()); });
+  }
+  for (int step = 1; step <= 2; ++step)
+    for (Net* net : {gpu.get(), ref.get()}) {
+      net->forward(x.data(), n, true, Vec(K).data());
+      net->backward(dscores.data());
+      net->sgdStep(0.05f, 0.9f, 1e-3f);
+      net->adamStep(1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step == 2, step);
+    }
+  for (size_t i = 0; i < params.size(); ++i) {
+    same(name + " after SGD and Adam: " + params[i].name, *gpu, *ref, size_t(params[i].size), [&](Net& net, float* out) { net.readParam(i, out); }, 1e-4);
+    for (int s = 0; s < 2; ++s)
+      same(name + " slot " + std::to_string(s) + " of " + params[i].name, *gpu, *ref, size_t(params[i].size),
+           [&](Net& net, float* out) { net.readSlot(i, s, out); }, 1e-4);
+  }
+  gpu->resetSlots();
+  Vec zeros(size_t(params[0].size)), slot(zeros.size(), 1.f);
+  gpu->readSlot(0, 0, slot.data());
+  expectClose(name + " slots reset", slot, zeros, 0);
+  Vec one(size_t(gpu->outputShape().size())), all(K);
+  gpu->forward(x.data() + input.size(), 1, false, one.data());
+  gpu->forward(x.data(), n, false, all.data());
+  expectClose(name + " batch of one after a batch of three", one, Vec(all.begin() + one.size(), all.begin() + 2 * one.size()), 1e-5, 1e-6);
+}
+
+NodeSpec node(int layer, int channel, bool mean, int y = 0, int x = 0) {
+  NodeSpec s;
+  s.layer = layer, s.channel = channel, s.mean = mean, s.y = y, s.x = x;
+  return s;
+}
+
+}  // namespace
+
+int runNetChecks() {
+  std::vector<LayerSpec> tiny = {
+      conv("conv1", 4, 3, 1, 1), layer(LayerKind::Relu, "relu1"), lrn("norm1", 3, 0.1f),
+      pool(LayerKind::MaxPool, "pool1", 3, 2, 0, true), conv("conv2", 6, 3, 1, 0, 2), layer(LayerKind::Relu, "relu2"),
+      pool(LayerKind::AvgPool, "pool2", 2, 1, 1, false), layer(LayerKind::Flatten, "flat"), linear("fc1", 8),
+      dropout("drop", 0.3f), linear("fc2", 5)};
+  tiny[4].kernelW = 2, tiny[4].strideW = 2, tiny[4].padH = 1;  // rectangular: height and width must not be swapped
+  checkNet("tiny", tiny, Shape3{2, 9, 9}, {node(10, 3, false), node(4, 1, false, 1, 0), node(4, 5, true), node(1, 2, false, 4, 4)});
+  const std::vector<LayerSpec> alexish = {
+      conv("conv1", 8, 5, 2, 0), layer(LayerKind::Relu, "relu1"), lrn("norm1", 5, 1e-1f),
+      pool(LayerKind::MaxPool, "pool1", 3, 2, 0, true), conv("conv2", 8, 3, 1, 1, 2, false), layer(LayerKind::Relu, "relu2"),
+      pool(LayerKind::MaxPool, "pool2", 3, 2, 1, true), layer(LayerKind::Flatten, "flat"), dropout("drop6", 0.5f),
+      linear("fc6", 16), layer(LayerKind::Relu, "relu6"), dropout("drop7", 0.5f), linear("fc7", 4, false)};
+  checkNet("alexnet-like", alexish, Shape3{3, 23, 21}, {node(12, 1, false), node(2, 3, true)});
+  return failures;
+}

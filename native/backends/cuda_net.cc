@@ -1,0 +1,307 @@
+// native/backends/cuda_net.cc — the CUDA backend: a Net whose parameters, gradients, optimizer
+// state and activations live on the GPU (RAII buffers), with cuDNN convolutions, cuBLAS linear
+// layers and the custom kernels of native/ops/*/cuda.cu. Host<->device copies happen only at the
+// net's edges: the input, the scores, the score gradient, nodeGrad's results and the parameter
+// accessors. Everything sized by the batch (activations, convolution plans) is built once per n.
+#include <algorithm>
+#include <memory>
+
+#include "../engine/net.h"
+#include "cuda_ops.h"
+
+namespace gcn {
+namespace {
+
+using namespace cuda;
+
+// How a dropout layer ran in the last forward, for its backward.
+struct DropoutCall {
+  bool train = false;
+  uint64_t seed = 0, step = 0;
+};
+
+// Everything built for one batch size. Slot l is layer l's input, slot L the scores; a flatten
+// layer's output slot aliases its input.
+struct Plan {
+  int n = 0;
+  std::vector<DeviceBuffer<float>> own;
+  std::vector<float*> act, dact;
+  std::vector<DeviceBuffer<float>> scale;     // LRN: the forward's scale
+  std::vector<DeviceBuffer<int32_t>> argmax;  // max pooling
+  std::vector<std::unique_ptr<ConvPlan>> conv;
+  std::vector<DropoutCall> dropout;
+  DeviceBuffer<float> values;  // nodeGrad's responses (n)
+};
+
+struct DevParams {
+  const float* w = nullptr;
+  const float* b = nullptr;
+  float* dw = nullptr;
+  float* db = nullptr;
+};
+
+class CudaNet final : public Net {
+ public:
+  CudaNet(std::vector<LayerGeom> layers, Shape3 input) : Net(std::move(layers), input), ctx_(defaultTf32()) {
+    firstParam_ = 0;
+    while (firstParam_ < layers_.size() && weightIndex(firstParam_) < 0) ++firstParam_;
+    for (size_t i = 0; i < info_.size(); ++i) {
+      const size_t bytes = sizeof(float) * size_t(info_[i].size);
+      w_.emplace_back(size_t(info_[i].size));
+      g_.emplace_back(size_t(info_[i].size));
+      check(cudaMemsetAsync(w_.back().get(), 0, bytes, ctx_.stream()), "cudaMemset (parameters)");
+      check(cudaMemsetAsync(g_.back().get(), 0, bytes, ctx_.stream()), "cudaMemset (gradients)");
+      std::vector<float>().swap(values_[i]);  // the base class's host copies are not used here
+      std::vector<float>().swap(grads_[i]);
+    }
+    for (auto& s : state_) s.resize(info_.size());
+    ctx_.sync();
+  }
+
+  const char* backendName() const override { return "cuda"; }
+
+  void forward(const float* x, int n, bool train, float* scores) override {
+    ctx_.activate();
+    n_ = 0;
+    if (train) ++dropoutStep_;
+    runForward(x, n, train, layers_.size());
+    const size_t bytes = sizeof(float) * size_t(n) * size_t(outputShape().size());
+    check(cudaMemcpyAsync(scores, plan_->act.back(), bytes, cudaMemcpyDeviceToHost, ctx_.stream()), "cudaMemcpy (scores)");
+    ctx_.sync();
+    n_ = n;
+  }
+
+  void backward(const float* dscores) override {
+    if (!plan_ || n_ == 0) throw Error("E_INVALID_ARGUMENT", "backward called before forward");
+    ctx_.activate();
+    const size_t bytes = sizeof(float) * size_t(n_) * size_t(outputShape().size());
+    check(cudaMemcpyAsync(plan_->dact.back(), dscores, bytes, cudaMemcpyHostToDevice, ctx_.stream()),
+          "cudaMemcpy (score gradient)");
+    runBackward(layers_.size(), true, false);
+    ctx_.sync();
+  }
+
+  void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) override {
+    checkNode(node);
+    ctx_.activate();
+    n_ = 0;  // the activations above the node go stale: no backward until the next forward
+    runForward(x, n, false, size_t(node.layer) + 1);
+    Plan& p = *plan_;
+    const size_t slot = size_t(node.layer) + 1;
+    node_seed(ctx_.stream(), layers_[node.layer].out, n, node, p.act[slot], p.dact[slot], p.values.get());
+    runBackward(slot, false, true);
+    check(cudaMemcpyAsync(values, p.values.get(), sizeof(float) * n, cudaMemcpyDeviceToHost, ctx_.stream()),
+          "cudaMemcpy (node values)");
+    check(cudaMemcpyAsync(dx, p.dact[0], sizeof(float) * size_t(n) * size_t(input_.size()), cudaMemcpyDeviceToHost,
+                          ctx_.stream()),
+          "cudaMemcpy (input gradient)");
+    ctx_.sync();
+  }
+
+  void readParam(size_t i, float* dst) const override { download(w_.at(i), info_[i].size, dst, "parameter"); }
+  void readGrad(size_t i, float* dst) const override { download(g_.at(i), info_[i].size, dst, "gradient"); }
+  void writeParam(size_t i, const float* src) override { upload(w_.at(i), info_[i].size, src, "parameter"); }
+
+  void sgdStep(float lr, float momentum, float weightDecay) override {
+    ctx_.activate();
+    for (size_t i = 0; i < info_.size(); ++i)
+      sgd_step(ctx_.stream(), info_[i].size, w_[i].get(), g_[i].get(), momentum == 0.f ? nullptr : slotBuffer(i, 0),
+               lr, momentum, weightDecay);
+    ctx_.sync();
+  }
+
+  void adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled, int64_t step) override {
+    ctx_.activate();
+    const AdamParams p{lr, beta1, beta2, eps, weightDecay, decoupled, step};
+    for (size_t i = 0; i < info_.size(); ++i)
+      adam_step(ctx_.stream(), info_[i].size, w_[i].get(), g_[i].get(), slotBuffer(i, 0), slotBuffer(i, 1), p);
+    ctx_.sync();
+  }
+
+  void readSlot(size_t i, int s, float* dst) const override {
+    checkSlot(i, s);
+    const DeviceBuffer<float>& b = state_[s][i];
+    if (!b) std::fill(dst, dst + info_[i].size, 0.f);
+    else download(b, info_[i].size, dst, "optimizer state");
+  }
+
+  void writeSlot(size_t i, int s, const float* src) override {
+    checkSlot(i, s);
+    slotBuffer(i, s);
+    upload(state_[s][i], info_[i].size, src, "optimizer state");
+  }
+
+  void resetSlots() override {
+    ctx_.activate();
+    ctx_.sync();
+    for (auto& slots : state_)
+      for (auto& b : slots) b.release();
+  }
+
+ private:
+  void checkSlot(size_t i, int s) const {
+    if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
+  }
+
+  // The device buffer of an optimizer slot, allocated and zeroed on first use.
+  float* slotBuffer(size_t i, int s) {
+    checkSlot(i, s);
+    DeviceBuffer<float>& b = state_[s][i];
+    if (!b) {
+      b.reserve(size_t(info_[i].size));
+      check(cudaMemsetAsync(b.get(), 0, sizeof(float) * size_t(info_[i].size), ctx_.stream()), "cudaMemset (slot)");
+    }
+    return b.get();
+  }
+
+  void download(const DeviceBuffer<float>& b, int64_t count, float* dst, const char* what) const {
+    ctx_.activate();
+    check(cudaMemcpyAsync(dst, b.get(), sizeof(float) * size_t(count), cudaMemcpyDeviceToHost, ctx_.stream()), what);
+    ctx_.sync();
+  }
+
+  void upload(DeviceBuffer<float>& b, int64_t count, const float* src, const char* what) {
+    ctx_.activate();
+    check(cudaMemcpyAsync(b.get(), src, sizeof(float) * size_t(count), cudaMemcpyHostToDevice, ctx_.stream()), what);
+    ctx_.sync();
+  }
+
+  DevParams paramsOf(size_t l) const {
+    const int wi = weightIndex(l);
+    if (wi < 0) return {};
+    const bool bias = layers_[l].spec.bias;
+    return {w_[wi].get(), bias ? w_[wi + 1].get() : nullptr, g_[wi].get(), bias ? g_[wi + 1].get() : nullptr};
+  }
+
+  void prepare(int n) {
+    if (n < 1) throw Error("E_INVALID_ARGUMENT", "batch size must be >= 1");
+    if (plan_ && plan_->n == n) return;
+    plan_.reset();
+    auto p = std::make_unique<Plan>();
+    const size_t L = layers_.size();
+    p->n = n;
+    p->act.resize(L + 1);
+    p->dact.resize(L + 1);
+    p->scale.resize(L);
+    p->argmax.resize(L);
+    p->conv.resize(L);
+    p->dropout.resize(L);
+    auto alloc = [&](int64_t count) {
+      p->own.emplace_back(size_t(count) * size_t(n));
+      return p->own.back().get();
+    };
+    p->act[0] = alloc(input_.size());
+    p->dact[0] = alloc(input_.size());
+    for (size_t l = 0; l < L; ++l) {
+      const LayerGeom& g = layers_[l];
+      const bool alias = g.spec.kind == LayerKind::Flatten;
+      p->act[l + 1] = alias ? p->act[l] : alloc(g.out.size());
+      p->dact[l + 1] = alias ? p->dact[l] : alloc(g.out.size());
+      if (g.spec.kind == LayerKind::Lrn) p->scale[l].reserve(size_t(n) * size_t(g.in.size()));
+      if (g.spec.kind == LayerKind::MaxPool) p->argmax[l].reserve(size_t(n) * size_t(g.out.size()));
+      if (g.spec.kind == LayerKind::Conv) p->conv[l] = std::make_unique<ConvPlan>(ctx_, g, n);
+    }
+    p->values.reserve(size_t(n));
+    plan_ = std::move(p);
+  }
+
+  void runForward(const float* x, int n, bool train, size_t upTo) {
+    prepare(n);
+    check(cudaMemcpyAsync(plan_->act[0], x, sizeof(float) * size_t(n) * size_t(input_.size()), cudaMemcpyHostToDevice,
+                          ctx_.stream()),
+          "cudaMemcpy (input)");
+    for (size_t l = 0; l < upTo; ++l) forwardLayer(l, train);
+  }
+
+  // Backpropagates dact[top] down to layer 0: parameter gradients when params, the input
+  // gradient dact[0] when toInput. Below the first layer with parameters nothing is needed
+  // unless toInput.
+  void runBackward(size_t top, bool params, bool toInput) {
+    for (size_t l = top; l-- > 0;) {
+      if (!toInput && l < firstParam_) break;
+      backwardLayer(l, params, toInput || l > firstParam_);
+    }
+  }
+
+  void copy(float* dst, const float* src, int64_t count) {
+    check(cudaMemcpyAsync(dst, src, sizeof(float) * size_t(count), cudaMemcpyDeviceToDevice, ctx_.stream()),
+          "cudaMemcpy (device copy)");
+  }
+
+  void forwardLayer(size_t l, bool train) {
+    Plan& p = *plan_;
+    const LayerGeom& lg = layers_[l];
+    const LayerSpec& s = lg.spec;
+    const Geom g{p.n, lg.in, lg.out};
+    const float* x = p.act[l];
+    float* y = p.act[l + 1];
+    const int64_t count = int64_t(p.n) * lg.in.size();
+    const cudaStream_t st = ctx_.stream();
+    const DevParams w = paramsOf(l);
+    switch (s.kind) {
+      case LayerKind::Conv: p.conv[l]->forward(x, w.w, w.b, y); break;
+      case LayerKind::Linear: linear_fwd(ctx_, p.n, int(lg.in.size()), s.outFeatures, x, w.w, w.b, y); break;
+      case LayerKind::Relu: relu_fwd(st, count, x, y); break;
+      case LayerKind::MaxPool: maxpool_fwd(st, g, s, x, y, p.argmax[l].get()); break;
+      case LayerKind::AvgPool: avgpool_fwd(st, g, s, x, y); break;
+      case LayerKind::Lrn: lrn_fwd(st, g, s, x, y, p.scale[l].get()); break;
+      case LayerKind::Dropout:
+        p.dropout[l] = {train, seed_, dropoutStep_};
+        if (train) dropout_fwd(st, count, s.p, seed_, dropoutStep_, int(l), x, y);
+        else copy(y, x, count);
+        break;
+      case LayerKind::Flatten: break;  // its output aliases its input
+    }
+  }
+
+  void backwardLayer(size_t l, bool params, bool needDx) {
+    Plan& p = *plan_;
+    const LayerGeom& lg = layers_[l];
+    const LayerSpec& s = lg.spec;
+    const Geom g{p.n, lg.in, lg.out};
+    const float* x = p.act[l];
+    const float* dy = p.dact[l + 1];
+    float* dx = p.dact[l];
+    const int64_t count = int64_t(p.n) * lg.in.size();
+    const cudaStream_t st = ctx_.stream();
+    const DevParams w = paramsOf(l);
+    switch (s.kind) {
+      case LayerKind::Conv:
+        if (params) p.conv[l]->backwardFilter(x, dy, w.dw, w.db);
+        if (needDx) p.conv[l]->backwardData(dy, w.w, dx);
+        break;
+      case LayerKind::Linear: {
+        const int in = int(lg.in.size());
+        if (params) linear_bwd_weights(ctx_, p.n, in, s.outFeatures, x, dy, w.dw, w.db);
+        if (needDx) linear_bwd_data(ctx_, p.n, in, s.outFeatures, dy, w.w, dx);
+        break;
+      }
+      case LayerKind::Relu: if (needDx) relu_bwd(st, count, p.act[l + 1], dy, dx); break;
+      case LayerKind::MaxPool: if (needDx) maxpool_bwd(st, g, s, dy, p.argmax[l].get(), dx); break;
+      case LayerKind::AvgPool: if (needDx) avgpool_bwd(st, g, s, dy, dx); break;
+      case LayerKind::Lrn: if (needDx) lrn_bwd(st, g, s, x, p.scale[l].get(), dy, dx); break;
+      case LayerKind::Dropout: {
+        const DropoutCall& d = p.dropout[l];
+        if (needDx && d.train) dropout_bwd(st, count, s.p, d.seed, d.step, int(l), dy, dx);
+        else if (needDx) copy(dx, dy, count);
+        break;
+      }
+      case LayerKind::Flatten: break;  // aliased: dx is dy
+    }
+  }
+
+  Ctx ctx_;  // declared first: destroyed last
+  std::vector<DeviceBuffer<float>> w_, g_, state_[2];
+  std::unique_ptr<Plan> plan_;
+  size_t firstParam_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Net> makeCudaNet(std::vector<LayerGeom> layers, Shape3 input) {
+  return std::make_unique<CudaNet>(std::move(layers), input);
+}
+
+std::string cudaUnavailableReason() { return cuda::probe().reason; }
+
+}  // namespace gcn
