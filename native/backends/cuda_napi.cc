@@ -4,22 +4,14 @@
 //                    cudnnVersion, cudnnPath, cublasPath, tf32}
 //   cudaSetOptions({tf32}) sets the default of nets created afterwards
 //   cudaObjective(F, labels, classes, lambda), cudaLeapfrog(I, p, gradF, chains, kick, drift, invT,
-//   invSigma2): the fused GPU kernels on host arrays, same arguments and results as objective() and
-//   leapfrog() (binding/objective.cc, binding/leapfrog.cc). Synchronous; engine errors keep their code.
+//   invSigma2): the fused GPU kernels on host arrays through the same conversion as objective() and
+//   leapfrog() (binding/kernels.h). Synchronous; engine errors keep their code.
 #include "../binding/convert.h"
+#include "../binding/kernels.h"
 #include "cuda_ops.h"
 
 namespace gcn::binding {
 namespace {
-
-template <class F>
-auto guarded(Napi::Env env, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Error& e) {
-    throwJs(env, e.code, e.what());
-  }
-}
 
 Napi::Value cudaStatus(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -46,49 +38,9 @@ Napi::Value cudaSetOptions(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value cudaObjective(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int C = info[2].ToNumber().Int32Value();
-  if (C < 1) throwJs(env, "E_INVALID_ARGUMENT", "classes must be >= 1");
-  Napi::Float32Array F = toFloats(info[0], -1, "scores");
-  const int n = int(F.ElementLength() / C);
-  if (n < 1 || int64_t(n) * C != int64_t(F.ElementLength())) throwJs(env, "E_SHAPE", "scores must be n x classes");
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-      info[1].As<Napi::Int32Array>().ElementLength() != size_t(n))
-    throwJs(env, "E_SHAPE", "labels must be an Int32Array with one label per row");
-  Napi::Int32Array labels = info[1].As<Napi::Int32Array>();
-  for (int i = 0; i < n; ++i)
-    if (labels[i] < -1 || labels[i] >= C) throwJs(env, "E_INVALID_ARGUMENT", "label out of range at row " + std::to_string(i));
-  const float lambda = info[3].ToNumber().FloatValue();
-  Napi::Float32Array grad = Napi::Float32Array::New(env, F.ElementLength());
-  const ObjectiveResult r =
-      guarded(env, [&] { return cuda::objective_cuda_host(F.Data(), labels.Data(), n, C, lambda, grad.Data()); });
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("grad", grad);
-  out.Set("crossEntropy", r.crossEntropy);
-  out.Set("ggLogLik", r.ggLogLik);
-  out.Set("labelled", r.labelled);
-  out.Set("correct", r.correct);
-  return out;
-}
+Napi::Value cudaObjective(const Napi::CallbackInfo& info) { return objectiveWith(info, cuda::objective_cuda_host); }
 
-Napi::Value cudaLeapfrog(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int chains = info[3].ToNumber().Int32Value();
-  Napi::Float32Array I = toFloats(info[0], -1, "images");
-  if (chains < 1 || I.ElementLength() % size_t(chains) != 0) throwJs(env, "E_SHAPE", "images must be chains x D");
-  Napi::Float32Array p = toFloats(info[1], int64_t(I.ElementLength()), "momenta");
-  Napi::Float32Array g = toFloats(info[2], int64_t(I.ElementLength()), "node gradient");
-  const LeapfrogParams lp{info[4].ToNumber().FloatValue(), info[5].ToNumber().FloatValue(),
-                          info[6].ToNumber().FloatValue(), info[7].ToNumber().FloatValue()};
-  Napi::Float64Array pp = Napi::Float64Array::New(env, chains), ii = Napi::Float64Array::New(env, chains);
-  const int64_t D = int64_t(I.ElementLength() / chains);
-  guarded(env, [&] { cuda::leapfrog_cuda_host(chains, D, I.Data(), p.Data(), g.Data(), lp, pp.Data(), ii.Data()); });
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("pp", pp);
-  out.Set("ii", ii);
-  return out;
-}
+Napi::Value cudaLeapfrog(const Napi::CallbackInfo& info) { return leapfrogWith(info, cuda::leapfrog_cuda_host); }
 
 }  // namespace
 

@@ -1,11 +1,12 @@
-// native/binding/leapfrog.cc — leapfrog(I, p, gradF, chains, kick, drift, invT, invSigma2):
-// the fused HMC pass on host arrays, in place on I and p; returns |p|^2 and |I|^2 per chain.
-#include "../ops/leapfrog/leapfrog.h"
+// native/binding/leapfrog.cc — argument conversion for the fused leapfrog kernel (leapfrogWith,
+// see kernels.h) and leapfrog(), its CPU module function: in place on I and p, returning |p|^2
+// and |I|^2 per chain.
 #include "convert.h"
+#include "kernels.h"
 
 namespace gcn::binding {
 
-Napi::Value leapfrog(const Napi::CallbackInfo& info) {
+Napi::Value leapfrogWith(const Napi::CallbackInfo& info, LeapfrogKernel kernel) {
   Napi::Env env = info.Env();
   const int chains = info[3].ToNumber().Int32Value();
   Napi::Float32Array I = toFloats(info[0], -1, "images");
@@ -15,11 +16,17 @@ Napi::Value leapfrog(const Napi::CallbackInfo& info) {
   const LeapfrogParams lp{info[4].ToNumber().FloatValue(), info[5].ToNumber().FloatValue(), info[6].ToNumber().FloatValue(),
                           info[7].ToNumber().FloatValue()};
   Napi::Float64Array pp = Napi::Float64Array::New(env, chains), ii = Napi::Float64Array::New(env, chains);
-  leapfrog_cpu(chains, int64_t(I.ElementLength() / chains), I.Data(), p.Data(), g.Data(), lp, pp.Data(), ii.Data());
+  try {
+    kernel(chains, int64_t(I.ElementLength() / chains), I.Data(), p.Data(), g.Data(), lp, pp.Data(), ii.Data());
+  } catch (const Error& e) {
+    throwJs(env, e.code, e.what());
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("pp", pp);
   out.Set("ii", ii);
   return out;
 }
+
+Napi::Value leapfrog(const Napi::CallbackInfo& info) { return leapfrogWith(info, leapfrog_cpu); }
 
 }  // namespace gcn::binding

@@ -1,11 +1,11 @@
-// native/binding/objective.cc — objective(F, labels, classes, lambda): the fused DG/GG kernel
-// on host arrays (synchronous: O(n*C)). Returns the loss gradient and the scalar objectives.
-#include "../ops/objective/objective.h"
+// native/binding/objective.cc — argument conversion for the fused objective kernel
+// (objectiveWith, see kernels.h) and objective(), its CPU module function. O(n*C): synchronous.
 #include "convert.h"
+#include "kernels.h"
 
 namespace gcn::binding {
 
-Napi::Value objective(const Napi::CallbackInfo& info) {
+Napi::Value objectiveWith(const Napi::CallbackInfo& info, ObjectiveKernel kernel) {
   Napi::Env env = info.Env();
   const int C = info[2].ToNumber().Int32Value();
   if (C < 1) throwJs(env, "E_INVALID_ARGUMENT", "classes must be >= 1");
@@ -20,7 +20,12 @@ Napi::Value objective(const Napi::CallbackInfo& info) {
     if (labels[i] < -1 || labels[i] >= C) throwJs(env, "E_INVALID_ARGUMENT", "label out of range at row " + std::to_string(i));
   const float lambda = info[3].ToNumber().FloatValue();
   Napi::Float32Array grad = Napi::Float32Array::New(env, F.ElementLength());
-  const ObjectiveResult r = objective_cpu(F.Data(), labels.Data(), n, C, lambda, grad.Data());
+  ObjectiveResult r;
+  try {
+    r = kernel(F.Data(), labels.Data(), n, C, lambda, grad.Data());
+  } catch (const Error& e) {
+    throwJs(env, e.code, e.what());
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("grad", grad);
   out.Set("crossEntropy", r.crossEntropy);
@@ -29,5 +34,7 @@ Napi::Value objective(const Napi::CallbackInfo& info) {
   out.Set("correct", r.correct);
   return out;
 }
+
+Napi::Value objective(const Napi::CallbackInfo& info) { return objectiveWith(info, objective_cpu); }
 
 }  // namespace gcn::binding
