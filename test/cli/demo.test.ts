@@ -1,0 +1,27 @@
+// test/cli/demo.test.ts — `genconvnet demo --quick` end to end: it trains, samples every class
+// and the intermediate channels, writes the model, log, grids and report.html, ends with the
+// summary line, and refuses to overwrite its run directory without --force.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const cli = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
+
+test('demo --quick writes a complete run and refuses to overwrite it', async (t) => {
+  const out = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), 'gcn-demo-')), 'demo');
+  const env = { ...process.env, GENCONVNET_QUIET: '1' };
+  const { stdout, stderr } = await run(process.execPath, [cli, 'demo', '--quick', '--out', out], { env, maxBuffer: 1 << 24 });
+  t.regex(stdout, /demo done in \d+s: test error [\d.]+%; report: .*report\.html/);
+  t.regex(stderr, /stage 1\/3[\s\S]*stage 2\/3[\s\S]*stage 3\/3/);
+  for (const f of ['model.safetensors', 'log.jsonl', 'report.html', 'samples/overview.png', 'samples/fc2_0.png', 'samples/fc2_9.json', 'samples/conv2_17_mean.png'])
+    t.true(existsSync(path.join(out, f)), f);
+  const html = await fsp.readFile(path.join(out, 'report.html'), 'utf8');
+  t.is((html.match(/<div class="sample">/g) ?? []).length, 14);
+  const again = await run(process.execPath, [cli, 'demo', '--quick', '--out', out], { env }).catch((e) => e as { code: number; stderr: string });
+  t.is((again as { code: number }).code, 1);
+  t.regex((again as { stderr: string }).stderr, /already holds a run; pass --force/);
+});
