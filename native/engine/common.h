@@ -61,8 +61,16 @@ struct NodeSpec {
   bool mean = false;
 };
 
-// Dropout mask shared by every backend: keep element i (logical NCHW index) of call `step`.
-inline bool dropoutKeep(uint64_t seed, uint64_t step, int layer, uint64_t i, float p) {
+// Functions host and device code both call (nvcc compiles them for both sides).
+#ifdef __CUDACC__
+#define GCN_HOST_DEVICE __host__ __device__
+#else
+#define GCN_HOST_DEVICE
+#endif
+
+// Dropout mask shared by every backend, CUDA kernels included: keep element i (logical NCHW
+// index) of call `step`.
+GCN_HOST_DEVICE inline bool dropoutKeep(uint64_t seed, uint64_t step, int layer, uint64_t i, float p) {
   uint64_t z = seed * 0x9E3779B97F4A7C15ull ^ (step << 20) ^ (uint64_t(layer) << 56) ^ i;
   z += 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -1,7 +1,7 @@
 // native/ops/dropout/cuda.cu — inverted dropout on the GPU. The mask is never stored: forward and
-// backward both recompute it from dropoutKeepHD (the device copy of common.h's dropoutKeep) with
+// backward both recompute it from common.h's dropoutKeep (host and device callable) with
 // the call's seed and step, so every backend drops the same elements; kept ones scale by 1/(1-p).
-#include "../../backends/cuda_device.h"
+#include "../../engine/common.h"
 #include "../../backends/cuda_ops.h"
 
 namespace gcn::cuda {
@@ -11,7 +11,7 @@ struct DropoutMask {
   uint64_t seed, step;
   int layer;
   __device__ float operator()(int64_t i) const {
-    return dropoutKeepHD(seed, step, layer, uint64_t(i), p) ? keepScale : 0.f;
+    return dropoutKeep(seed, step, layer, uint64_t(i), p) ? keepScale : 0.f;
   }
 };
 
