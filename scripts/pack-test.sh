@@ -27,7 +27,8 @@ const net = g.Network.create(g.lenet(), { seed: 1 });
   net.dispose();
 })().catch((e) => { console.error(e); process.exit(1); });
 JS
-lib=$(ldconfig -p | awk '/libdnnl\.so\.2 / {print $NF; exit}')
+# awk reads all of ldconfig's output (an early exit would SIGPIPE it and fail under pipefail)
+lib=$(ldconfig -p | awk '/libdnnl\.so\.2 / && !found {print $NF; found = 1}')
 unshare -m bash -euo pipefail -c "
   cd '$work'
   if [ -n '$lib' ]; then touch empty.so; mount --bind empty.so \"\$(readlink -f '$lib')\"; echo 'hid the system oneDNN: $lib'; fi
@@ -37,8 +38,9 @@ unshare -m bash -euo pipefail -c "
   npm install --ignore-scripts --no-audit --no-fund ./$(basename "$tarball") >/dev/null
   node check.js
   addon=\$(ls node_modules/genconvnet/prebuilds/linux-x64/*.node)
-  ldd \"\$addon\" | grep -E 'dnnl|gomp|OpenCL'
-  ldd \"\$addon\" | grep -q \"libdnnl.so.2 => \$(pwd)/node_modules/genconvnet/prebuilds/linux-x64/libdnnl.so.2\" || { echo 'the bundled libdnnl was not the one loaded' >&2; exit 1; }
+  deps=\$(ldd \"\$addon\")
+  grep -E 'dnnl|gomp|OpenCL' <<< \"\$deps\"
+  grep -q \"libdnnl.so.2 => \$(pwd)/node_modules/genconvnet/prebuilds/linux-x64/libdnnl.so.2\" <<< \"\$deps\" || { echo 'the bundled libdnnl was not the one loaded' >&2; exit 1; }
   echo 'package test passed: installed without a compiler or the system oneDNN, bundled libraries loaded'
 "
 rm -rf "$work" "$tarball"
