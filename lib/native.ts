@@ -41,6 +41,8 @@ export interface NativeNet {
 export interface NativeBinding {
   NativeNet: new (layers: NativeLayer[], input: [number, number, number], backend: string, seed: number) => NativeNet;
   backends(): string[];
+  /** Debug: JS -> native crossings so far (native/binding/crossings.h); tests count calls per step. */
+  debugCrossings(): number;
   /** CUDA builds only: the same two kernels run on the GPU (host arrays in and out). */
   cudaObjective?: NativeBinding['objective'];
   cudaLeapfrog?: NativeBinding['leapfrog'];

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "../engine/net.h"
+#include "crossings.h"
 
 namespace gcn::binding {
 Napi::Function defineNetClass(Napi::Env env);
@@ -20,12 +21,18 @@ static Napi::Value backends(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// debugCrossings() -> number of JS -> native crossings so far (see crossings.h).
+static Napi::Value debugCrossings(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(crossingCounter().load()));
+}
+
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNet", defineNetClass(env));
   exports.Set("reference64", Napi::Function::New(env, reference64, "reference64"));
   exports.Set("objective", Napi::Function::New(env, objective, "objective"));
   exports.Set("leapfrog", Napi::Function::New(env, leapfrog, "leapfrog"));
   exports.Set("backends", Napi::Function::New(env, backends, "backends"));
+  exports.Set("debugCrossings", Napi::Function::New(env, debugCrossings, "debugCrossings"));
 #ifdef GCN_HAVE_CUDA
   registerCuda(env, exports);
 #endif

@@ -2,11 +2,13 @@
 // see kernels.h) and leapfrog(), its CPU module function: in place on I and p, returning |p|^2
 // and |I|^2 per chain.
 #include "convert.h"
+#include "crossings.h"
 #include "kernels.h"
 
 namespace gcn::binding {
 
 Napi::Value leapfrogWith(const Napi::CallbackInfo& info, LeapfrogKernel kernel) {
+  countCrossing();
   Napi::Env env = info.Env();
   const int chains = info[3].ToNumber().Int32Value();
   Napi::Float32Array I = toFloats(info[0], -1, "images");

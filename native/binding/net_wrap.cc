@@ -6,6 +6,7 @@
 
 #include "../engine/net.h"
 #include "convert.h"
+#include "crossings.h"
 
 namespace gcn::binding {
 namespace {
@@ -74,6 +75,7 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
 
   Napi::Value start(const Napi::CallbackInfo& info, std::function<void()> work, Napi::Value result,
                     std::initializer_list<Napi::Value> keep) {
+    countCrossing();
     auto* task = new Task(info.Env(), this, std::move(work), result);
     task->keep(info.This());
     for (const Napi::Value& v : keep) task->keep(v);

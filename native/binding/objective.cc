@@ -1,11 +1,13 @@
 // native/binding/objective.cc — argument conversion for the fused objective kernel
 // (objectiveWith, see kernels.h) and objective(), its CPU module function. O(n*C): synchronous.
 #include "convert.h"
+#include "crossings.h"
 #include "kernels.h"
 
 namespace gcn::binding {
 
 Napi::Value objectiveWith(const Napi::CallbackInfo& info, ObjectiveKernel kernel) {
+  countCrossing();
   Napi::Env env = info.Env();
   const int C = info[2].ToNumber().Int32Value();
   if (C < 1) throwJs(env, "E_INVALID_ARGUMENT", "classes must be >= 1");
