@@ -72,7 +72,7 @@ async function runCell(c: SuiteCell, images: number, evalImages: number, git: st
   let out;
   try {
     out = await train({
-      model: netSpec(c.net), dataset: { train: data.train, test: subset(test, Array.from({ length: Math.min(500, test.n) }, (_, i) => i)) },
+      model: netSpec(c.net), dataset: { train: data.train, test: subset(test, Array.from({ length: Math.min(200, test.n) }, (_, i) => i)) },
       labels: (c.labels === 'all' ? 'all' : { perClass: c.labels }) as LabelKeep, phases: c.phases, seed: c.seed,
       batch: c.batch, labelledPerBatch: c.batch / 2, lr: 0.01, schedule: 'cosine', warmupEpochs: 0.05, momentum: 0.9, weightDecay: 5e-4,
       maxStepsPerEpoch: steps,
@@ -97,7 +97,7 @@ async function runCell(c: SuiteCell, images: number, evalImages: number, git: st
 
 /** Runs this shard's unfinished cells, one JSON line per finished run. */
 export async function runSuite(git: string | null): Promise<void> {
-  const seeds = Number(arg('seeds', '3')), images = Number(arg('images', '6144')), evalImages = Number(arg('eval-images', '2000'));
+  const seeds = Number(arg('seeds', '3')), images = Number(arg('images', '3840')), evalImages = Number(arg('eval-images', '1000'));
   const [k, K] = arg('shard', '0/1').split('/').map(Number);
   const store = arg('store', JSONL);
   const have = new Set(readRuns(store).map(cellKey));
