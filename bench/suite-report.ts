@@ -57,17 +57,23 @@ export function renderTables(runs: SuiteRun[]): string[] {
   return out;
 }
 
+const NOTES = path.join(root, 'docs', 'results-gg-notes.md');
+
 function section(runs: SuiteRun[], info: MachineInfo): string {
+  const notes = existsSync(NOTES) ? readFileSync(NOTES, 'utf8').trim().split('\n') : [];
   const commits = [...new Set(runs.map((r) => r.git ?? '?'))].join(', ');
   const seconds = runs.reduce((a, r) => a + r.seconds, 0);
   const cells = new Set(runs.map((r) => `${r.dataset}|${r.net}|${r.labels}|${r.batch}|${r.phases}`)).size;
   const seeds = [...new Set(runs.map((r) => r.seed))].sort().join(', ');
   return [
     BEGIN, '',
+    '## What the generative gradient buys: joint training, calibration, OOD detection (gg-joint suite)', '',
     `Runs stored: ${runs.length} of 216 (${cells} of 72 cells; seeds ${seeds || 'none'}); each cell is mean ± sample std over its seeds, n shown where fewer than 3; '—' = not run.`,
     `Each run saw ${[...new Set(runs.map((r) => r.imagesSeen))].join('/')} training images and was measured on ${[...new Set(runs.map((r) => r.evalImages))].join('/')} test images (a fixed seeded subset), OOD against as many test images of the other dataset, log Ẑ_c from as many training images.`,
     `Runs made with commit(s) ${commits}; machine: ${info.cpu}, ${info.cores} cores, Node ${info.node}, oneDNN package ${info.onednnPackage ?? 'none'}; sum of run times ${(seconds / 60).toFixed(0)} min, shared with other jobs (times are not speed measurements).`,
     '',
+    ...notes, '',
+    '### Tables', '',
     ...renderTables(runs),
     END,
   ].join('\n');
