@@ -2,11 +2,13 @@
 // layer, weights as float32 initializers, class names and preprocessing in metadata_props.
 // Invariants: ONNX Runtime computes the same logits (conventions made explicit: pooling with
 // floor rounding and explicit right padding, never ceil_mode; an average pool that counts its
-// padding as a zero Pad then a pool that does not); dropout is omitted; output bytes depend only
+// padding as a zero Pad then a pool that does not; an even LRN as elementary ops, lrn.ts);
+// dropout is omitted; output bytes depend only
 // on the spec, the weights and the preprocessing (an export is reproducible).
 import { GenConvNetError } from '../errors';
 import type { Preprocessing } from '../network';
 import type { ResolvedLayer, ResolvedSpec } from '../spec';
+import { evenLrnNodes } from './lrn';
 import { attr, encodeModel, floatTensor, FLOAT, int64Tensor, onnx } from './proto';
 
 export const OPSET = 13;
@@ -37,8 +39,8 @@ function rightPad(l: ResolvedLayer, axis: 0 | 1, paddedIn: number, pad: number):
   const n = l.native as Record<string, number>;
   const [k, s] = axis === 0 ? [n.kernelH, n.strideH] : [n.kernelW, n.strideW];
   const out = l.outShape[axis + 1];
-  const extra = Math.max(0, (out - 1) * s + k - paddedIn - pad);
-  if (pad + extra >= k || Math.floor((paddedIn + pad + extra - k) / s) + 1 !== out)
+  const extra = Math.max(0, (out - 1) * s + k - paddedIn - 2 * pad);
+  if (pad + extra >= k || Math.floor((paddedIn + 2 * pad + extra - k) / s) + 1 !== out)
     throw new GenConvNetError('E_ONNX', `Expected pooling windows that each hold an image element for layer '${l.name}' but its last window lies in the padding (ceil mode with stride > kernel); ONNX cannot express it`);
   return extra;
 }
@@ -104,6 +106,13 @@ function layer(b: Builder, l: ResolvedLayer, params: Record<string, { shape: num
       return;
     case 'lrn':
       to4d(b, l);
+      if ((n.size as number) % 2 === 0) {
+        const even = evenLrnNodes(l, b.current);
+        b.nodes.push(...even.nodes);
+        b.inits.push(...even.inits);
+        b.current = l.name;
+        return;
+      }
       emit(b, 'LRN', l.name, [], [attr.int('size', n.size as number), attr.float('alpha', n.alpha as number), attr.float('beta', n.beta as number), attr.float('bias', n.k as number)]);
       return;
     case 'relu':

@@ -21,8 +21,12 @@ export function gemmWeights(b: ConstTensor, c: ConstTensor | undefined, inFeatur
   const [rows, cols] = b.dims;
   const [outs, ins] = transB ? [rows, cols] : [cols, rows];
   if (ins !== inFeatures) return `a weight of dims [${b.dims.join(', ')}]${transB ? ' (transB)' : ''}`;
-  const w = new Float64Array(outs * ins);
-  for (let o = 0; o < outs; o++) for (let i = 0; i < ins; i++) w[o * ins + i] = alpha * (transB ? b.data[o * ins + i] : b.data[i * outs + o]);
+  let w: Float64Array;
+  if (transB) w = alpha === 1 ? new Float64Array(b.data) : b.data.map((v) => alpha * v);
+  else {
+    w = new Float64Array(outs * ins);
+    for (let o = 0; o < outs; o++) for (let i = 0; i < ins; i++) w[o * ins + i] = alpha * b.data[i * outs + o];
+  }
   const weight = { dims: [outs, ins], data: w };
   if (!c) return { weight };
   const bias = perOutput(c, outs, false);

@@ -7,7 +7,7 @@ import { GenConvNetError } from '../errors';
 import type { Preprocessing } from '../network';
 import { validateSpec, type LayerConfig, type NetSpec } from '../spec';
 import { META } from './export';
-import { type Built, type Chain, translateNode } from './nodes';
+import { type Built, type Chain, translateEvenLrn, translateNode } from './nodes';
 import { decodeModel, FLOAT, onnx, tensorValues, type ConstTensor } from './proto';
 
 /** What an ONNX file becomes: a validated spec, its parameters by name, the preprocessing if stored. */
@@ -67,8 +67,8 @@ function constants(g: onnx.IGraphProto): Map<string, ConstTensor> {
 function weightsOf(built: Built[]): ImportedModel['weights'] {
   const out: ImportedModel['weights'] = {};
   for (const b of built) {
-    if (b.weight) out[`${b.config.name}.weight`] = { shape: b.weight.dims, data: Float32Array.from(b.weight.data) };
-    if (b.bias) out[`${b.config.name}.bias`] = { shape: b.bias.dims, data: Float32Array.from(b.bias.data) };
+    if (b.weight) out[`${b.config.name}.weight`] = { shape: b.weight.dims, data: new Float32Array(b.weight.data) };
+    if (b.bias) out[`${b.config.name}.bias`] = { shape: b.bias.dims, data: new Float32Array(b.bias.data) };
   }
   return out;
 }
@@ -84,8 +84,13 @@ export function importOnnxModel(model: onnx.IModelProto, where: string): Importe
   const consts = constants(g);
   const input = graphInput(g, consts, where);
   const chain: Chain = { where, opset: opset ? Number(opset.version) : 13, consts, current: input.name, shape: input.shape, rank: 4, built: [], names: new Set(), pad: null, ended: false };
-  const nodes = (g.node ?? []).filter((n) => n.opType !== 'Constant');
-  nodes.forEach((n, i) => translateNode(chain, n, i, nodes.length));
+  const all = g.node ?? [];
+  for (let i = 0; i < all.length; i++) {
+    if (all[i].opType === 'Constant') continue;
+    const span = all[i].opType === 'Mul' ? translateEvenLrn(chain, all, i) : 0;
+    if (span > 0) i += span - 1;
+    else translateNode(chain, all[i], i, all.length);
+  }
   const outputs = g.output ?? [];
   if (outputs.length !== 1 || outputs[0].name !== chain.current)
     throw new GenConvNetError('E_ONNX', `Expected the graph's one output to be the end of the chain ('${chain.current}') in ${where} but received outputs ${outputs.map((o) => `'${o.name}'`).join(', ') || 'none'}`);

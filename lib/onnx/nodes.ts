@@ -6,6 +6,7 @@ import { GenConvNetError } from '../errors';
 import { poolOutSize, type LayerConfig, type Shape3 } from '../spec';
 import { foldBatchNorm, gemmWeights, addBias } from './fold';
 import { attributes, attrFloat, attrInt, attrInts, attrString, type ConstTensor, type onnx } from './proto';
+import { matchEvenLrn } from './lrn';
 import { convAxis, poolAxis, type OnnxAxis, type SpecAxis } from './window';
 
 /** A translated layer, its parameters (PyTorch layout) and the tensor it produces. */
@@ -231,6 +232,20 @@ const HANDLERS: Record<string, (c: Ctx) => void> = {
   Identity: () => undefined,
   Softmax: (c) => void (c.chain.ended = true),
 };
+
+/**
+ * An even LRN as the exporter writes it (lrn.ts) starting at nodes[i]: appends the layer and
+ * returns how many nodes it spans, or 0 when the nodes are something else.
+ */
+export function translateEvenLrn(chain: Chain, nodes: onnx.INodeProto[], i: number): number {
+  if (chain.rank !== 4 || chain.pad || chain.ended) return 0;
+  const m = matchEvenLrn(nodes.slice(i, i + 6), chain.current, chain.shape[0], chain.consts);
+  if (!m) return 0;
+  const div = nodes[i + 5];
+  push({ chain, node: div, attrs: new Map(), label: '' }, { type: 'lrn', ...m }, chain.shape, 4);
+  chain.current = div.output![0];
+  return 6;
+}
 
 /**
  * Translates one node of the chain (position i of count, for messages).

@@ -19,11 +19,17 @@ export interface ConstTensor {
 
 const toNumber = (v: number | { toNumber(): number }): number => (typeof v === 'number' ? v : v.toNumber());
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** A float32 initializer with raw little-endian data. */
 export function floatTensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
-  const raw = new Uint8Array(data.length * 4);
-  const view = new DataView(raw.buffer);
-  data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  let raw: Uint8Array;
+  if (LITTLE_ENDIAN) raw = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  else {
+    raw = new Uint8Array(data.length * 4);
+    const view = new DataView(raw.buffer);
+    data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  }
   return { name, dims, dataType: FLOAT, rawData: raw };
 }
 
@@ -35,6 +41,7 @@ export function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
 function rawValues(t: onnx.ITensorProto, count: number, bytes: number, read: (v: DataView, at: number) => number): Float64Array {
   const raw = t.rawData!;
   if (raw.length !== count * bytes) throw new GenConvNetError('E_ONNX', `Expected ${count * bytes} bytes of raw data for tensor '${t.name}' but received ${raw.length}`);
+  if (LITTLE_ENDIAN && t.dataType === FLOAT) return new Float64Array(new Float32Array(new Uint8Array(raw).buffer)); // a copy: a Buffer from protobufjs may view a larger pool
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) out[i] = read(view, i * bytes);
@@ -61,6 +68,8 @@ export function tensorValues(t: onnx.ITensorProto): ConstTensor {
     default: throw new GenConvNetError('E_ONNX', `Expected a float or integer tensor for '${t.name}' but received data type ${t.dataType}`);
   }
   if (data.length !== count) throw new GenConvNetError('E_ONNX', `Expected ${count} values for tensor '${t.name}' of dims [${dims.join(', ')}] but received ${data.length}`);
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new GenConvNetError('E_ONNX', `Expected finite values for tensor '${t.name}' but received ${data[bad]} at index ${bad}`);
   return { dims, data };
 }
 
