@@ -81,9 +81,10 @@ function weightsOf(built: Built[]): ImportedModel['weights'] {
 export function importOnnxModel(model: onnx.IModelProto, where: string): ImportedModel {
   const g = model.graph!;
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  if (!opset) throw new GenConvNetError('E_ONNX', `Expected an opset_import of the default ONNX domain in ${where} but received ${JSON.stringify((model.opsetImport ?? []).map((o) => o.domain))} (truncated?)`);
   const consts = constants(g);
   const input = graphInput(g, consts, where);
-  const chain: Chain = { where, opset: opset ? Number(opset.version) : 13, consts, current: input.name, shape: input.shape, rank: 4, built: [], names: new Set(), pad: null, ended: false };
+  const chain: Chain = { where, opset: Number(opset.version), consts, current: input.name, shape: input.shape, rank: 4, built: [], names: new Set(), pad: null, ended: false };
   const all = g.node ?? [];
   for (let i = 0; i < all.length; i++) {
     if (all[i].opType === 'Constant') continue;
