@@ -54,8 +54,11 @@ function constInput(c: Ctx, i: number, what: string, optional = false): ConstTen
   return t;
 }
 
+/** A layer name from a node name: PyTorch's '/features/features.0/Conv' gives 'features_0', '/Relu' the default 'relu1'. */
 function layerName(chain: Chain, node: onnx.INodeProto, type: string): string {
-  let name = (node.name ?? '').replace(/[^A-Za-z0-9_-]/g, '_').replace(/^[^A-Za-z_]+/, '').replace(/^_+|_+$/g, '');
+  const path = (node.name ?? '').split('/').filter((p) => p.length > 0);
+  if (path.length > 1 || (node.name ?? '').startsWith('/')) path.pop(); // the op type that ends PyTorch's scope path
+  let name = (path[path.length - 1] ?? '').replace(/[^A-Za-z0-9_-]/g, '_').replace(/^[^A-Za-z_]+/, '').replace(/^_+|_+$/g, '');
   if (!name) name = `${type}${chain.built.filter((b) => b.config.type === type).length + 1}`;
   let unique = name;
   for (let k = 2; chain.names.has(unique); k++) unique = `${name}_${k}`;
