@@ -33,7 +33,7 @@ export interface Chain {
   ended: boolean;
 }
 
-const SUPPORTED = 'Conv, Relu, MaxPool, AveragePool, Pad, LRN, Gemm, MatMul, Add, Flatten, Reshape, Dropout, Identity, BatchNormalization, Softmax';
+const SUPPORTED = 'Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Pad, LRN, Gemm, MatMul, Add, Flatten, Reshape, Dropout, Identity, BatchNormalization, Softmax';
 
 interface Ctx {
   chain: Chain;
@@ -218,7 +218,16 @@ function reshape(c: Ctx): void {
   fail(c, `a reshape to [N, ${size}] (flatten)${c.chain.rank === 2 ? ` or [N, ${size}, 1, 1]` : ''}`, `shape [${target.join(', ')}]`);
 }
 
+/** GlobalAveragePool / GlobalMaxPool: one window over the whole image. */
+function globalPool(c: Ctx, max: boolean): void {
+  need4d(c);
+  const [ch, h, w] = c.chain.shape;
+  push(c, { type: max ? 'maxpool' : 'avgpool', kernel: pairOf(h, w) }, [ch, 1, 1], 4);
+}
+
 const HANDLERS: Record<string, (c: Ctx) => void> = {
+  GlobalAveragePool: (c) => globalPool(c, false),
+  GlobalMaxPool: (c) => globalPool(c, true),
   Conv: conv,
   MaxPool: (c) => pool(c, true),
   AveragePool: (c) => pool(c, false),

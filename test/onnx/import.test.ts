@@ -62,6 +62,11 @@ test('AveragePool count_include_pad=1 with pads and ceil_mode; MaxPool ceil_mode
   t.like(m.spec.layers[0], { type: 'avgpool', padding: 1, ceil: true, countIncludePad: true });
 });
 
+test('GlobalAveragePool and GlobalMaxPool become whole-image pools', async (t) => {
+  await matchesOrt(t, build([2, 4, 5], [['GlobalMaxPool', 'gm', ['input']], ['Relu', 'r', ['gm']], ['Reshape', 'rs', ['r', 'shape']], ['Reshape', 'r4', ['rs', 'shape4']], ['GlobalAveragePool', 'ga', ['r4']], ['Flatten', 'f', ['ga']]],
+    { shape: int64Tensor('', [-1, 2]), shape4: int64Tensor('', [0, 2, 1, 1]) }), ['maxpool', 'relu', 'flatten', 'avgpool', 'flatten']);
+});
+
 test('a conv bias Add ([1, C, 1, 1]) folds; end pads no window reaches are accepted', async (t) => {
   await matchesOrt(t, build([2, 5, 5], [['Conv', 'c', ['input', 'W'], ks([3, 3], [2, 2], [1, 1, 2, 2])], ['Add', 'b', ['B', 'c']]], { W: rand(4, 2, 3, 3), B: rand(1, 4, 1, 1) }), ['conv']);
 });
