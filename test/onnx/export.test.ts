@@ -23,6 +23,7 @@ async function checkAgainstOrt(t: import('ava').ExecutionContext, net: Network, 
   const want = await net.forward(x);
   const got = await ortRun(bytes, x, [n, ...net.inputShape]);
   const err = relError(got, want);
+  if (net.spec.name) t.log(`${net.spec.name}: relative error ${err.toExponential(2)} (backend ${net.backend})`);
   t.true(err <= TOL, `relative error ${err} for ${JSON.stringify(net.spec)}`);
   return bytes;
 }
