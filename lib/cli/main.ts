@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { GenConvNetError } from '../errors';
 import { demoCommand, reportCommand } from './demo';
+import { exportCommand, importCommand } from './onnx';
 import { sampleCommand } from './sample';
 import { evalCommand, trainCommand } from './train';
 
@@ -16,7 +17,9 @@ export function program(): Command {
     .addCommand(evalCommand())
     .addCommand(sampleCommand())
     .addCommand(demoCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(exportCommand())
+    .addCommand(importCommand());
   return p;
 }
 
