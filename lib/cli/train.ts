@@ -42,7 +42,7 @@ export function trainCommand(): Command {
     .option('-m, --model <preset|file>', 'preset (lenet, alexnet, cifar) or JSON spec file', 'lenet')
     .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
     .option('--data-dir <dir>', 'directory of IDX files (default: the embedded MNIST / Debian Fashion-MNIST)')
-    .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3' or 'mix0.5:2,dg:2'", 'gg:1,dg:3')
+    .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3', 'mix0.5:2,dg:2' or 'mix1-0:4' (lambda*GG + (1-lambda)*DG, lambda linear 1 to 0)", 'gg:1,dg:3')
     .option('--labels-per-class <k>', 'semi-supervised: keep K labels per class', int(1))
     .option('--label-fraction <f>', 'semi-supervised: keep this fraction of labels', num((n) => n > 0 && n <= 1, 'a fraction in (0, 1]'))
     .option('-b, --batch <n>', 'batch size', int(2), 64)
