@@ -1,7 +1,8 @@
 // lib/cli/args.ts — option parsers shared by the CLI commands: each turns a string into a
 // checked value or raises commander's InvalidArgumentError with the house message format.
 import { InvalidArgumentError } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFileSync } from '../io/regular';
 import { preset, presets } from '../presets';
 import type { NetSpec } from '../spec';
 
@@ -33,7 +34,7 @@ export function modelSpec(v: string): NetSpec {
   if (v in presets) return preset(v);
   if (!existsSync(v)) throw new InvalidArgumentError(`Expected a preset (${Object.keys(presets).join(', ')}) or a JSON spec file but received ${JSON.stringify(v)}`);
   try {
-    return JSON.parse(readFileSync(v, 'utf8')) as NetSpec;
+    return JSON.parse(readRegularFileSync(v).toString('utf8')) as NetSpec;
   } catch (err) {
     throw new InvalidArgumentError(`Expected JSON in spec file ${v}: ${(err as Error).message}`);
   }

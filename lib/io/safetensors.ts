@@ -3,10 +3,10 @@
 // Invariants: written files match the Rust/Python writer byte for byte (tensors ordered by descending dtype
 // alignment then name, so each is aligned; `__metadata__` first); writes are atomic (temp file, fsync, rename).
 
-import { promises as fsp } from 'node:fs';
 import { endianness } from 'node:os';
 import { expected, GenConvNetError } from '../errors';
 import { writeAtomic } from './atomic';
+import { readRegularFile } from './regular';
 
 /** Element types genconvnet reads and writes (safetensors names). */
 export type SafetensorsDtype = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
@@ -214,7 +214,7 @@ export function parseSafetensors(buf: Buffer, name: string): SafetensorsContent 
 export async function readSafetensors(path: string): Promise<SafetensorsContent> {
   let buf: Buffer;
   try {
-    buf = await fsp.readFile(path);
+    buf = await readRegularFile(path);
   } catch (err) {
     throw new GenConvNetError('E_IO', `Cannot read safetensors file ${path}: ${(err as Error).message}`, { cause: err });
   }

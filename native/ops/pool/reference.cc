@@ -14,14 +14,14 @@ struct Window {
   int y0, y1, x0, x1;
 };
 
+// 64-bit arithmetic: stride * index and start + kernel may exceed int for huge strides.
 inline Window window(const LayerSpec& s, const Shape3& in, int oy, int ox) {
+  const int64_t y0 = int64_t(oy) * s.strideH - s.padH, x0 = int64_t(ox) * s.strideW - s.padW;
   Window w;
-  w.y0 = oy * s.strideH - s.padH;
-  w.x0 = ox * s.strideW - s.padW;
-  w.y1 = std::min(w.y0 + s.kernelH, in.h);
-  w.x1 = std::min(w.x0 + s.kernelW, in.w);
-  w.y0 = std::max(w.y0, 0);
-  w.x0 = std::max(w.x0, 0);
+  w.y1 = int(std::min<int64_t>(y0 + s.kernelH, in.h));
+  w.x1 = int(std::min<int64_t>(x0 + s.kernelW, in.w));
+  w.y0 = int(std::max<int64_t>(y0, 0));
+  w.x0 = int(std::max<int64_t>(x0, 0));
   return w;
 }
 
@@ -35,11 +35,15 @@ void maxpool_fwd(const Geom& g, const LayerSpec& s, const T* x, T* y, int32_t* a
     for (int oy = 0; oy < g.out.h; ++oy)
       for (int ox = 0; ox < g.out.w; ++ox) {
         const Window w = window(s, g.in, oy, ox);
-        T best = -std::numeric_limits<T>::infinity();
-        int32_t at = w.y0 * g.in.w + w.x0;
+        // An empty window (none exists for shapes from inferShapes) yields 0 and argmax -1, which
+        // backward skips; NaN wins over any number, as in PyTorch, so divergence stays visible.
+        T best = w.y0 < w.y1 && w.x0 < w.x1 ? -std::numeric_limits<T>::infinity() : T(0);
+        int32_t at = -1;
         for (int iy = w.y0; iy < w.y1; ++iy)
-          for (int ix = w.x0; ix < w.x1; ++ix)
-            if (xp[iy * g.in.w + ix] > best) best = xp[iy * g.in.w + ix], at = iy * g.in.w + ix;
+          for (int ix = w.x0; ix < w.x1; ++ix) {
+            const T v = xp[iy * g.in.w + ix];
+            if (at < 0 || v > best || (v != v && best == best)) best = v, at = iy * g.in.w + ix;
+          }
         const int64_t o = p * g.out.h * g.out.w + oy * g.out.w + ox;
         y[o] = best;
         argmax[o] = at;
@@ -52,7 +56,8 @@ void maxpool_bwd(const Geom& g, const T* dy, const int32_t* argmax, T* dx) {
   std::memset(dx, 0, sizeof(T) * g.n * g.in.size());
   const int64_t planes = int64_t(g.n) * g.in.c, outPlane = int64_t(g.out.h) * g.out.w;
   for (int64_t p = 0; p < planes; ++p)
-    for (int64_t o = 0; o < outPlane; ++o) dx[p * g.in.h * g.in.w + argmax[p * outPlane + o]] += dy[p * outPlane + o];
+    for (int64_t o = 0; o < outPlane; ++o)
+      if (argmax[p * outPlane + o] >= 0) dx[p * g.in.h * g.in.w + argmax[p * outPlane + o]] += dy[p * outPlane + o];
 }
 
 template <typename T>
@@ -66,7 +71,7 @@ void avgpool_fwd(const Geom& g, const LayerSpec& s, const T* x, T* y) {
         T acc = 0.f;
         for (int iy = w.y0; iy < w.y1; ++iy)
           for (int ix = w.x0; ix < w.x1; ++ix) acc += xp[iy * g.in.w + ix];
-        const int count = (w.y1 - w.y0) * (w.x1 - w.x0);
+        const int count = std::max(0, w.y1 - w.y0) * std::max(0, w.x1 - w.x0);
         y[p * g.out.h * g.out.w + oy * g.out.w + ox] = count > 0 ? acc / T(count) : 0.f;
       }
   }
@@ -81,7 +86,7 @@ void avgpool_bwd(const Geom& g, const LayerSpec& s, const T* dy, T* dx) {
     for (int oy = 0; oy < g.out.h; ++oy)
       for (int ox = 0; ox < g.out.w; ++ox) {
         const Window w = window(s, g.in, oy, ox);
-        const int count = (w.y1 - w.y0) * (w.x1 - w.x0);
+        const int count = std::max(0, w.y1 - w.y0) * std::max(0, w.x1 - w.x0);
         if (count <= 0) continue;
         const T share = dy[p * g.out.h * g.out.w + oy * g.out.w + ox] / T(count);
         for (int iy = w.y0; iy < w.y1; ++iy)
