@@ -158,6 +158,19 @@ export function layerParams(l: Pick<ResolvedLayer, 'type' | 'native' | 'inShape'
   return 0;
 }
 
+/** The parameters a resolved spec asks for, in the engine's order and PyTorch's shapes (no native call). */
+export function parameterShapes(r: Pick<ResolvedSpec, 'layers'>): { name: string; shape: number[] }[] {
+  const out: { name: string; shape: number[] }[] = [];
+  for (const l of r.layers) {
+    const n = l.native;
+    if (l.type === 'conv') out.push({ name: `${l.name}.weight`, shape: [l.outShape[0], l.inShape[0] / (n.groups as number), n.kernelH as number, n.kernelW as number] });
+    else if (l.type === 'linear') out.push({ name: `${l.name}.weight`, shape: [l.outShape[0], l.inShape[0] * l.inShape[1] * l.inShape[2]] });
+    else continue;
+    if (n.bias === true) out.push({ name: `${l.name}.bias`, shape: [l.outShape[0]] });
+  }
+  return out;
+}
+
 /** The memory estimate's per-layer shares of a resolved spec. */
 export function specBytes(r: Pick<ResolvedSpec, 'layers'>): LayerBytes[] {
   return r.layers.map((l, i) => layerBytes(`layer '${l.name}' (spec.layers[${i}])`, layerParams(l), l.outShape[0] * l.outShape[1] * l.outShape[2]));
