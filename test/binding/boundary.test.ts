@@ -3,7 +3,8 @@
 // failed allocation and its retry, and direct addon calls with bad nodes or huge batches (#12 cases
 // 2, 3, 4, 5). Each case runs in its own process, so a crash fails the test instead of ava.
 import test from 'ava';
-import { runChild, type ChildResult } from '../helpers/child';
+import * as path from 'node:path';
+import { libDir, runChild, type ChildResult } from '../helpers/child';
 
 function survived(t: { is: (a: unknown, b: unknown, m?: string) => void }, r: ChildResult, expectStatus = 0): void {
   t.is(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(-400)}`);
@@ -18,52 +19,62 @@ const hugeLayers = `[{ type: 'conv', name: 'c', outChannels: 65536, kernelH: 1, 
 test('case 2: terminating a worker while its forward runs does not abort the process', (t) => {
   const r = runChild(`
     const { Worker } = require('node:worker_threads');
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 4; round++) {
       const w = new Worker(\`
         const { parentPort } = require('node:worker_threads');
         const lib = require(process.env.GCN_LIB_INDEX);
         const net = lib.Network.create('lenet', { backend: 'reference' });
-        const x = new Float32Array(64 * 784).fill(0.5);
+        const x = new Float32Array(256 * 784).fill(0.5);
         parentPort.postMessage('go');
-        (async () => { for (;;) await net.forward(x); })();
+        (async () => { for (let i = 0; ; i++) { const p = net.forward(x); parentPort.postMessage(i); await p; } })();
       \`, { eval: true });
       await new Promise((res) => w.once('message', res));
-      await new Promise((res) => setTimeout(res, 30 + 40 * round));
+      await new Promise((res) => setTimeout(res, 50 + 50 * round));
       await w.terminate();
     }
     console.log('survived');
-  `, { env: { GCN_LIB_INDEX: require.resolve('../../lib/index') } });
+  `, { env: { GCN_LIB_INDEX: path.join(libDir, 'index.js') } });
   survived(t, r);
   t.regex(r.stdout, /survived/);
 });
 
 test('case 3: detaching or transferring an input buffer while a call is queued is safe', (t) => {
+  // One thread-pool thread, kept busy by a long call on another net: the calls under test wait in
+  // the queue while their input's memory is transferred away and freed (200 KB: unmapped on free).
   const r = runChild(`
     const spec = { input: [1, 28, 28], layers: [{ type: 'conv', out: 8, kernel: 5 }, { type: 'relu' }, { type: 'maxpool', kernel: 2, stride: 2 },
       { type: 'flatten' }, { type: 'linear', name: 'fc2', out: 10 }] };
     const net = lib.Network.create(spec, { backend: 'reference' });
+    const busy = lib.Network.create('lenet', { backend: 'reference' });
+    const big = new Float32Array(64 * 784).fill(0.5);
     const ref = await net.forward(new Float32Array(64 * 784).fill(0.25));
-    for (let i = 0; i < 8; i++) {
+    const refGrad = (await net.inputGradient(new Float32Array(64 * 784).fill(0.25), 'fc2:1')).grad;
+    const detach = (a) => { structuredClone(a.buffer, { transfer: [a.buffer] }); global.gc(); new Float32Array(1 << 20).fill(7); };
+    for (let i = 0; i < 3; i++) {
+      let hold = busy.forward(big);
       const x = new Float32Array(64 * 784).fill(0.25);
       const p = net.forward(x);
-      structuredClone(x.buffer, { transfer: [x.buffer] });
-      global.gc();
+      detach(x);
+      await hold;
       const s = await p;
-      if (s.some((v, j) => v !== ref[j])) throw new Error('scores changed after the transfer');
-      const y = new Float32Array(8 * 784).fill(0.1);
+      if (s.some((v, j) => v !== ref[j])) throw new Error('forward scores changed after the transfer');
+      hold = busy.forward(big);
+      const y = new Float32Array(64 * 784).fill(0.25);
       const q = net.inputGradient(y, 'fc2:1');
-      structuredClone(y.buffer, { transfer: [y.buffer] });
-      global.gc();
-      await q;
+      detach(y);
+      await hold;
+      const g = (await q).grad;
+      if (g.some((v, j) => v !== refGrad[j])) throw new Error('input gradient changed after the transfer');
       await net.forward(new Float32Array(64 * 784).fill(0.25));
-      const d = new Float32Array(64 * 10).fill(0.01);
+      hold = busy.forward(big);
+      const d = new Float32Array(64 * 10 * 80).subarray(0, 640).fill(0.01);
       const b = net.backward(d);
-      structuredClone(d.buffer, { transfer: [d.buffer] });
-      global.gc();
+      detach(d);
+      await hold;
       await b;
     }
     console.log('ok');
-  `, { flags: ['--expose-gc'] });
+  `, { flags: ['--expose-gc'], env: { UV_THREADPOOL_SIZE: '1' } });
   survived(t, r);
   t.regex(r.stdout, /ok/);
 });
