@@ -213,6 +213,11 @@ async function diverged(run: Run, epoch: number, step: number, what: string): Pr
   throw new GenConvNetError('E_DIVERGED', message);
 }
 
+/** A network call whose non-finite result (E_NOT_FINITE) means the run diverged. */
+function orDiverged<T>(run: Run, epoch: number, step: number, what: string, call: Promise<T>): Promise<T> {
+  return call.catch((err) => (err instanceof GenConvNetError && err.code === 'E_NOT_FINITE' ? diverged(run, epoch, step, what) : Promise.reject(err)));
+}
+
 async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   const { o } = run.r;
   const started = Date.now();
@@ -224,8 +229,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   let loss = 0, gg = 0, wrong = 0, seen = 0, lr = 0;
   for (let s = 0; s < plan.steps; s++) {
     const { x, y } = gather(run.x.train, run.labels, per, plan.batch(s, withUnlabelled));
-    const scores = await run.net.forward(x, { train: true }).catch((err) =>
-      err instanceof GenConvNetError && err.code === 'E_NOT_FINITE' ? diverged(run, epoch, s, 'the scores are not finite') : Promise.reject(err));
+    const scores = await orDiverged(run, epoch, s, 'the loss is not finite (the scores overflowed float32)', run.net.forward(x, { train: true }));
     const r = computeObjective(scores, y, run.net.classes, phase.objective, { backend: run.net.backend });
     const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
     if (!Number.isFinite(value) || !scores.every(Number.isFinite)) await diverged(run, epoch, s, `the loss is ${value}`);
@@ -238,7 +242,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
     seen += r.labelled;
     o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr });
   }
-  const test = await evaluate(run.net, run.x.test, run.r.data.test.labels, { batch: o.evalBatch });
+  const test = await orDiverged(run, epoch, plan.steps - 1, 'the loss is not finite on the test set', evaluate(run.net, run.x.test, run.r.data.test.labels, { batch: o.evalBatch }));
   return { epoch: epoch + 1, phase: formatPhases([{ ...phase, epochs: 1 }]).replace(/:1$/, ''), lr, trainLoss: loss / seen, trainGgLogLik: gg / seen, trainError: wrong / seen, test, seconds: (Date.now() - started) / 1000 };
 }
 
