@@ -14,7 +14,7 @@ import { preprocess } from '../data/preprocess';
 import { GenConvNetError, expected } from '../errors';
 import { Network, type Preprocessing } from '../network';
 import { preset } from '../presets';
-import { type NetSpec } from '../spec';
+import { type NetSpec, validateSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
 import { evaluate, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
@@ -155,7 +155,7 @@ class Run {
     const state: TrainerState = {
       epoch, adamStep: this.adamStep, history: this.history,
       config: {
-        phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels, dataset: datasetName(o.dataset, this.r.data),
+        phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels ?? 'all', dataset: datasetName(o.dataset, this.r.data),
         labelledPerBatch: o.labelledPerBatch, schedule: o.schedule, warmupEpochs: o.warmupEpochs, momentum: o.momentum, weightDecay: o.weightDecay,
         maxStepsPerEpoch: o.maxStepsPerEpoch ?? null, evalBatch: o.evalBatch,
       },
@@ -266,8 +266,10 @@ async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promis
   return { net, state };
 }
 
+/** A spec's layers in validated form (default names filled in), for comparing two specs. */
 function validateSpecLayers(spec: NetSpec): unknown {
-  return { input: spec.input, layers: spec.layers };
+  const v = validateSpec(spec).spec;
+  return { input: v.input, layers: v.layers };
 }
 
 /**
