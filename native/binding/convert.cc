@@ -50,6 +50,7 @@ LayerSpec toLayerSpec(const Napi::Object& o) {
   s.groups = intField(o, "groups", 1, 1);
   s.bias = o.Get("bias").IsUndefined() ? true : o.Get("bias").ToBoolean().Value();
   s.ceilMode = o.Get("ceilMode").ToBoolean().Value();
+  s.countIncludePad = o.Get("countIncludePad").ToBoolean().Value();
   s.lrnSize = intField(o, "size", 5, 1);
   s.alpha = float(num(o, "alpha", 1e-4));
   s.beta = float(num(o, "beta", 0.75));
