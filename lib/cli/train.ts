@@ -93,7 +93,7 @@ export function evalCommand(): Command {
     .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1, 65536), 1000)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--ood <dataset>', 'also measure ECE, NLL and OOD detection against this dataset\'s test images', oneOf(['mnist', 'fashion-mnist'] as const))
-    .option('--reference-images <n>', 'with --ood: training images that estimate log Z_c', int(1), 10000)
+    .option('--reference-images <n>', 'with --ood: training images that estimate log Z_c', int(1, 1_000_000), 10000)
     .option('--json', 'print the errors as JSON')
     .action(async (file: string, o) => {
       const net = await Network.load(file, { device: o.device });
