@@ -5,15 +5,16 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint';
-import { computeStats, type DatasetSplit } from '../data/dataset';
+import { type DatasetSplit } from '../data/dataset';
+import { isFeed, memoryFeed, type TrainFeed } from '../data/feed';
+import { openFeed, type LoaderOptions } from '../data/loader';
 import { loadDataset, type DatasetName } from '../data/mnist';
-import { preprocess } from '../data/preprocess';
 import { GenConvNetError, expected } from '../errors';
 import { Network, type Preprocessing } from '../network';
 import { preset } from '../presets';
 import { type NetSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
-import { evaluate, type Evaluation } from './evaluate';
+import { evaluateBatches, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
 import { computeObjective } from './objectives';
 import { formatPhases, lrAt, parsePhases, type LrSchedule, type Phase } from './schedule';
@@ -21,8 +22,13 @@ import type { BackendName, Device } from '../backend';
 
 export interface TrainOptions {
   model?: NetSpec | string;
-  dataset?: DatasetName | DatasetSplit;
+  /** A dataset name, an in-memory split, or a feed (e.g. {@link openFeed} over a prepared directory). */
+  dataset?: DatasetName | DatasetSplit | TrainFeed;
   dataDir?: string;
+  /** A prepared directory (`genconvnet prepare`), streamed; overrides `dataset`. */
+  data?: string;
+  /** Streaming loader options for `data` (the crop defaults to the model's input side). */
+  loader?: LoaderOptions;
   /** e.g. 'gg:1,dg:3' (the paper's scheme: GG pre-training, then DG). */
   phases?: string | Phase[];
   labels?: LabelKeep;
@@ -71,7 +77,9 @@ interface Resolved {
   o: Required<Pick<TrainOptions, 'batch' | 'optimizer' | 'lr' | 'schedule' | 'warmupEpochs' | 'momentum' | 'weightDecay' | 'seed' | 'evalBatch'>> & TrainOptions;
   spec: NetSpec;
   phases: Phase[];
-  data: DatasetSplit;
+  feed: TrainFeed;
+  /** The feed was opened here and is closed at the end. */
+  owned: boolean;
 }
 
 function resolveOptions(options: TrainOptions): Resolved {
@@ -82,20 +90,24 @@ function resolveOptions(options: TrainOptions): Resolved {
   if (!['constant', 'step', 'cosine'].includes(o.schedule)) throw expected("'constant', 'step' or 'cosine'", 'schedule', o.schedule);
   const phases = parsePhases(o.phases ?? 'gg:1,dg:3');
   const spec = typeof o.model === 'object' ? o.model : preset(o.model ?? 'lenet');
-  const data = typeof o.dataset === 'object' ? o.dataset : loadDataset(o.dataset ?? 'mnist', { dir: o.dataDir });
-  const shape = data.train.shape;
-  if (shape.join() !== spec.input.join())
-    throw new GenConvNetError('E_DATA', `Expected images of shape [${spec.input.join(', ')}] for the model's input but dataset ${data.train.name} has [${shape.join(', ')}]`);
-  return { o, spec, phases, data };
+  const owned = o.data !== undefined || !isFeed(o.dataset);
+  const feed = o.data !== undefined ? openFeed(o.data, { crop: spec.input[1], ...o.loader })
+    : isFeed(o.dataset) ? o.dataset : memoryFeed(typeof o.dataset === 'object' ? o.dataset : loadDataset(o.dataset ?? 'mnist', { dir: o.dataDir }));
+  const shape = feed.shape;
+  if (shape.join() !== spec.input.join()) {
+    if (owned) void feed.close();
+    throw new GenConvNetError('E_DATA', `Expected images of shape [${spec.input.join(', ')}] for the model's input but dataset ${feed.name} has [${shape.join(', ')}]`);
+  }
+  return { o, spec, phases, feed, owned };
 }
 
-function preprocessingOf(data: DatasetSplit, given?: { mean: number[]; std: number[] }): Preprocessing {
-  const C = data.train.shape[0];
+function preprocessingOf(data: TrainFeed, given?: { mean: number[]; std: number[] }): Preprocessing {
+  const C = data.shape[0];
   if (given && (given.mean?.length !== C || given.std?.length !== C || !given.std.every((s) => s > 0)))
     throw expected(`${C} means and ${C} positive stds`, 'normalization', given);
-  const stats = given ?? computeStats(data.train);
+  const stats = given ?? data.stats();
   const std = stats.std.map((s) => (s > 0 ? s : 1));
-  return { mean: stats.mean, std, imageShape: data.train.shape, classNames: data.train.classes.slice(), sigma: 1 };
+  return { mean: stats.mean, std, imageShape: data.shape, classNames: data.classes.slice(), sigma: 1 };
 }
 
 /** The state a checkpoint carries for an exact resume. */
@@ -111,7 +123,7 @@ class Run {
   readonly model: string | undefined;
   history: EpochRecord[] = [];
   adamStep = 0;
-  constructor(readonly r: Resolved, readonly net: Network, readonly x: { train: Float32Array; test: Float32Array }, readonly labels: Int32Array, readonly stepsPerEpoch: number) {
+  constructor(readonly r: Resolved, readonly net: Network, readonly labels: Int32Array, readonly stepsPerEpoch: number) {
     this.log = r.o.outDir ? path.join(r.o.outDir, 'log.jsonl') : undefined;
     this.model = r.o.outDir ? path.join(r.o.outDir, 'model.safetensors') : undefined;
   }
@@ -147,21 +159,10 @@ class Run {
     const o = this.r.o;
     const state: TrainerState = {
       epoch, adamStep: this.adamStep, history: this.history,
-      config: { phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels, dataset: this.r.data.train.name },
+      config: { phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels, dataset: this.r.feed.name },
     };
     await saveCheckpoint(this.net, this.model, { extra: { trainer: state }, tensors: this.net.optimizerState() });
   }
-}
-
-/** Copies the images of `indices` into one batch buffer and their labels. */
-function gather(images: Float32Array, labels: Int32Array, per: number, indices: number[]): { x: Float32Array; y: Int32Array } {
-  const x = new Float32Array(indices.length * per);
-  const y = new Int32Array(indices.length);
-  indices.forEach((i, b) => {
-    x.set(images.subarray(i * per, (i + 1) * per), b * per);
-    y[b] = labels[i];
-  });
-  return { x, y };
 }
 
 async function diverged(run: Run, epoch: number, step: number, what: string): Promise<never> {
@@ -176,12 +177,13 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   const started = Date.now();
   const phase = run.phaseAt(epoch);
   const withUnlabelled = phase.objective.kind !== 'dg';
-  const per = run.net.inputShape.reduce((a, b) => a * b, 1);
   const plan = planEpoch(run.labels, o.batch, o.labelledPerBatch ?? Math.ceil(o.batch / 2), o.seed, epoch, o.maxStepsPerEpoch);
   run.net.setSeed(epochSeed(o.seed, epoch));
   let loss = 0, gg = 0, wrong = 0, seen = 0, lr = 0;
+  const batches = run.r.feed.epoch(plan, o.seed, epoch, withUnlabelled);
   for (let s = 0; s < plan.steps; s++) {
-    const { x, y } = gather(run.x.train, run.labels, per, plan.batch(s, withUnlabelled));
+    const { x } = await batches.next(s);
+    const y = Int32Array.from(plan.batch(s, withUnlabelled), (i) => run.labels[i]); // kept labels: -1 = unlabelled
     const scores = await run.net.forward(x, { train: true });
     const r = computeObjective(scores, y, run.net.classes, phase.objective, { backend: run.net.backend });
     const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
@@ -195,7 +197,8 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
     seen += r.labelled;
     o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr });
   }
-  const test = await evaluate(run.net, run.x.test, run.r.data.test.labels, { batch: o.evalBatch });
+  batches.close();
+  const test = await evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch));
   return { epoch: epoch + 1, phase: formatPhases([{ ...phase, epochs: 1 }]).replace(/:1$/, ''), lr, trainLoss: loss / seen, trainGgLogLik: gg / seen, trainError: wrong / seen, test, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -227,9 +230,17 @@ function validateSpecLayers(spec: NetSpec): unknown {
 export async function train(options: TrainOptions = {}): Promise<{ net: Network; history: EpochRecord[]; preprocessing: Preprocessing }> {
   const started = Date.now();
   const r = resolveOptions(options);
-  const pre = preprocessingOf(r.data, r.o.normalization);
-  const trainLabels = keepLabels(r.data.train.labels, r.data.train.classes.length, r.o.labels ?? 'all', r.o.seed);
-  const x = { train: preprocess(r.data.train.images, r.data.train.shape, pre), test: preprocess(r.data.test.images, r.data.test.shape, pre) };
+  try {
+    return await trainOn(r, started);
+  } finally {
+    if (r.owned) await r.feed.close();
+  }
+}
+
+async function trainOn(r: Resolved, started: number): Promise<{ net: Network; history: EpochRecord[]; preprocessing: Preprocessing }> {
+  const pre = preprocessingOf(r.feed, r.o.normalization);
+  const trainLabels = keepLabels(r.feed.trainLabels, r.feed.classes.length, r.o.labels ?? 'all', r.o.seed);
+  r.feed.begin(pre);
   if (r.o.outDir) await fsp.mkdir(r.o.outDir, { recursive: true });
   const model = r.o.outDir ? path.join(r.o.outDir, 'model.safetensors') : undefined;
   let net: Network, state: TrainerState | undefined;
@@ -239,13 +250,13 @@ export async function train(options: TrainOptions = {}): Promise<{ net: Network;
   } else {
     net = Network.create(r.spec, { device: r.o.device, backend: r.o.backend, seed: r.o.seed, preprocessing: pre });
   }
-  const maxLabel = r.data.train.labels.reduce((a, b) => Math.max(a, b), 0);
+  const maxLabel = r.feed.trainLabels.reduce((a, b) => Math.max(a, b), 0);
   if (maxLabel >= net.classes) {
     net.dispose();
     throw expected(`labels in [0, ${net.classes - 1}] for a model with ${net.classes} classes`, 'dataset labels', maxLabel);
   }
-  const steps = Math.min(r.o.maxStepsPerEpoch ?? Infinity, Math.ceil(r.data.train.n / r.o.batch));
-  const run = new Run(r, net, x, trainLabels, steps);
+  const steps = Math.min(r.o.maxStepsPerEpoch ?? Infinity, Math.ceil(r.feed.trainLabels.length / r.o.batch));
+  const run = new Run(r, net, trainLabels, steps);
   if (state) (run.history = state.history), (run.adamStep = state.adamStep);
   const startEpoch = state?.epoch ?? 0;
   await run.emit({ type: 'start', epochs: run.totalEpochs, stepsPerEpoch: steps, startEpoch, backend: net.backend });
