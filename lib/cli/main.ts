@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { GenConvNetError } from '../errors';
 import { demoCommand, reportCommand } from './demo';
+import { prepareCommand } from './prepare';
 import { sampleCommand } from './sample';
 import { evalCommand, trainCommand } from './train';
 
@@ -14,6 +15,7 @@ export function program(): Command {
     .showHelpAfterError()
     .addCommand(trainCommand())
     .addCommand(evalCommand())
+    .addCommand(prepareCommand())
     .addCommand(sampleCommand())
     .addCommand(demoCommand())
     .addCommand(reportCommand());

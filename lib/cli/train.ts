@@ -2,10 +2,12 @@
 // and evaluate() with a progress bar on a TTY, a line per epoch, and --json for machines.
 import { Command } from 'commander';
 import * as path from 'node:path';
+import { openFeed } from '../data/loader';
 import { loadDataset, type DatasetName } from '../data/mnist';
 import { preprocess } from '../data/preprocess';
 import { Network } from '../network';
-import { evaluate } from '../train/evaluate';
+import { evaluate, evaluateBatches } from '../train/evaluate';
+import { dataTrainOptions } from './data';
 import { train, type TrainEvent } from '../train/trainer';
 import type { LabelKeep } from '../train/labels';
 import { int, modelSpec, num, oneOf } from './args';
@@ -41,6 +43,9 @@ export function trainCommand(): Command {
     .option('-m, --model <preset|file>', 'preset (lenet, alexnet, cifar) or JSON spec file', 'lenet')
     .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
     .option('--data-dir <dir>', 'directory of IDX files (default: the embedded MNIST / Debian Fashion-MNIST)')
+    .option('--data <dir>', 'a prepared directory (genconvnet prepare), streamed with random crops and mirrors; a preset model gets its classes')
+    .option('--recipe <name>', 'a full training setup: alexnet-imagenet (bvlc_alexnet solver, GG then DG); explicit options override it')
+    .option('--workers <n>', 'data loader threads for --data', int(1))
     .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3' or 'mix0.5:2,dg:2'", 'gg:1,dg:3')
     .option('--labels-per-class <k>', 'semi-supervised: keep K labels per class', int(1))
     .option('--label-fraction <f>', 'semi-supervised: keep this fraction of labels', num((n) => n > 0 && n <= 1, 'a fraction in (0, 1]'))
@@ -59,13 +64,14 @@ export function trainCommand(): Command {
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--max-steps-per-epoch <n>', 'cap the steps of each epoch (quick runs)', int(1))
     .option('--json', 'print the history as JSON at the end')
-    .action(async (o) => {
+    .action(async (o, cmd: Command) => {
       checkRunDir(o.out, o);
       const result = await train({
         model: modelSpec(o.model), dataset: o.dataset as DatasetName, dataDir: o.dataDir, phases: o.phases, labels: labelsOption(o),
         batch: o.batch, labelledPerBatch: o.labelledPerBatch, optimizer: o.optimizer, lr: o.lr, schedule: o.schedule, warmupEpochs: o.warmupEpochs,
         momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, outDir: o.out, resume: o.resume, device: o.device,
         maxStepsPerEpoch: o.maxStepsPerEpoch, onEvent: trainReporter(Boolean(o.json)),
+        ...dataTrainOptions(o, cmd),
       });
       const last = result.history[result.history.length - 1];
       if (o.json) process.stdout.write(JSON.stringify({ model: path.join(o.out, 'model.safetensors'), history: result.history }, null, 2) + '\n');
@@ -80,16 +86,28 @@ export function evalCommand(): Command {
     .argument('<model>', 'checkpoint (.safetensors) written by train')
     .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
     .option('--data-dir <dir>', 'directory of IDX files')
+    .option('--data <dir>', 'a prepared directory: its test split, centre-cropped to the model\'s input')
     .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1), 1000)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--json', 'print the errors as JSON')
     .action(async (file: string, o) => {
       const net = await Network.load(file, { device: o.device });
-      const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
-      const x = net.preprocessing ? preprocess(data.images, data.shape, net.preprocessing) : data.images;
-      const r = await evaluate(net, x, data.labels, { batch: o.batch });
-      if (o.json) process.stdout.write(JSON.stringify({ model: file, dataset: data.name, ...r }) + '\n');
-      else process.stdout.write(`${file} on ${data.name} test (${r.n} images): top-1 error ${pct(r.top1Error)}, top-5 error ${pct(r.top5Error)}, cross-entropy ${r.crossEntropy.toFixed(4)}, GG log-likelihood ${r.ggLogLik.toFixed(3)}\n`);
+      let r, name: string;
+      if (o.data) {
+        const feed = openFeed(o.data, { crop: net.inputShape[1] });
+        try {
+          feed.begin(net.preprocessing ?? { mean: feed.meta.mean as number[], std: feed.meta.std as number[] });
+          (r = await evaluateBatches(net, feed.testBatches(o.batch))), (name = o.data);
+        } finally {
+          await feed.close();
+        }
+      } else {
+        const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
+        const x = net.preprocessing ? preprocess(data.images, data.shape, net.preprocessing) : data.images;
+        (r = await evaluate(net, x, data.labels, { batch: o.batch })), (name = data.name);
+      }
+      if (o.json) process.stdout.write(JSON.stringify({ model: file, dataset: name, ...r }) + '\n');
+      else process.stdout.write(`${file} on ${name} test (${r.n} images): top-1 error ${pct(r.top1Error)}, top-5 error ${pct(r.top5Error)}, cross-entropy ${r.crossEntropy.toFixed(4)}, GG log-likelihood ${r.ggLogLik.toFixed(3)}\n`);
       net.dispose();
     });
 }

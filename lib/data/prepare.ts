@@ -98,10 +98,13 @@ function accumulate(img: Uint8Array, channels: number, sum: bigint[], sumSq: big
 /** Decodes slots [from, to) of a split and writes them into their shard(s); returns the skipped ones. */
 async function writeChunk(out: string, meta: StoreMeta, split: SplitName, sp: SourceSplit, root: string, from: number, to: number, stats: { sum: bigint[]; sumSq: bigint[] } | null): Promise<Skipped[]> {
   const rec = recordBytes(meta), per = meta.shardRecords;
-  const results = await Promise.all(Array.from({ length: to - from }, (_, k) => sp.decode(from + k, meta.size, meta.channels).then(
+  const attempt = (k: number) => sp.decode(from + k, meta.size, meta.channels).then(
     (img) => ({ img, reason: '' }),
     (err: Error) => ({ img: new Uint8Array(rec), reason: String(err?.message ?? err).split('\n')[0] }),
-  )));
+  );
+  const results = await Promise.all(Array.from({ length: to - from }, (_, k) => attempt(k)));
+  // a failure is retried alone: libvips' error text is only reliable without concurrent decodes
+  for (let k = 0; k < results.length; k++) if (results[k].reason) results[k] = await attempt(k);
   const skipped: Skipped[] = [];
   const handles = new Map<number, fsp.FileHandle>();
   try {

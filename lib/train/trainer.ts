@@ -38,6 +38,8 @@ export interface TrainOptions {
   optimizer?: 'sgd' | 'adam';
   lr?: number;
   schedule?: LrSchedule['type'];
+  /** 'step' schedule: epochs between the divisions by 10 (default a third of all epochs). */
+  stepEpochs?: number;
   warmupEpochs?: number;
   momentum?: number;
   weightDecay?: number;
@@ -145,7 +147,7 @@ class Run {
 
   lr(globalStep: number): number {
     const o = this.r.o;
-    return lrAt({ type: o.schedule, lr: o.lr, warmupSteps: Math.round(o.warmupEpochs * this.stepsPerEpoch), stepSize: this.stepsPerEpoch * Math.max(1, Math.floor(this.totalEpochs / 3)), gamma: 0.1 }, globalStep, this.totalEpochs * this.stepsPerEpoch);
+    return lrAt({ type: o.schedule, lr: o.lr, warmupSteps: Math.round(o.warmupEpochs * this.stepsPerEpoch), stepSize: Math.round(this.stepsPerEpoch * (o.stepEpochs ?? Math.max(1, Math.floor(this.totalEpochs / 3)))), gamma: 0.1 }, globalStep, this.totalEpochs * this.stepsPerEpoch);
   }
 
   async update(lr: number): Promise<void> {

@@ -1,0 +1,33 @@
+// lib/cli/data.ts — how `genconvnet train` turns --data, --recipe and --workers into trainer options:
+// a recipe's values apply except where an option was given on the command line, and a preset model
+// (from --model or the recipe) is built with the prepared dataset's number of classes.
+import type { Command } from 'commander';
+import { readMeta } from '../data/store';
+import { GenConvNetError } from '../errors';
+import { preset, presets } from '../presets';
+import { recipe } from '../train/recipes';
+import type { TrainOptions } from '../train/trainer';
+
+/** CLI option names of the trainer options a recipe may set. */
+const RECIPE_KEYS: (keyof TrainOptions)[] = ['phases', 'batch', 'optimizer', 'lr', 'schedule', 'momentum', 'weightDecay'];
+
+/**
+ * The trainer options implied by --data / --recipe / --workers (empty when none is given).
+ * @throws GenConvNetError E_INVALID_ARGUMENT for an unknown recipe or --recipe without --data; E_DATA for a bad prepared directory
+ */
+export function dataTrainOptions(o: Record<string, unknown>, cmd: Command): Partial<TrainOptions> {
+  if (o.data === undefined) {
+    if (o.recipe !== undefined) throw new GenConvNetError('E_INVALID_ARGUMENT', `Expected --data DIR (a prepared dataset) for --recipe ${String(o.recipe)} but received none`);
+    return {};
+  }
+  const classes = readMeta(String(o.data)).classes.length;
+  const explicit = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+  const out: Partial<TrainOptions> = { data: String(o.data), loader: o.workers === undefined ? undefined : { workers: Number(o.workers) } };
+  if (o.recipe !== undefined) {
+    const r = recipe(String(o.recipe)).options(classes);
+    for (const k of [...RECIPE_KEYS, 'stepEpochs', 'evalBatch'] as (keyof TrainOptions)[]) if (!explicit(k)) (out as Record<string, unknown>)[k] = r[k];
+    if (!explicit('model')) out.model = r.model;
+  }
+  if (out.model === undefined && typeof o.model === 'string' && o.model in presets) out.model = preset(o.model, { classes });
+  return out;
+}
