@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { readMeta } from '../data/store';
 import { GenConvNetError } from '../errors';
 import { preset, presets } from '../presets';
-import { recipe } from '../train/recipes';
+import { recipe, recipes } from '../train/recipes';
 import type { TrainOptions } from '../train/trainer';
 
 /** CLI option names of the trainer options a recipe may set. */
@@ -30,4 +30,13 @@ export function dataTrainOptions(o: Record<string, unknown>, cmd: Command): Part
   }
   if (out.model === undefined && typeof o.model === 'string' && o.model in presets) out.model = preset(o.model, { classes });
   return out;
+}
+
+/** The recipes for `train --help`, with the commands a user with ImageNet and a GPU runs. */
+export function recipeHelp(): string {
+  const list = Object.entries(recipes).map(([name, r]) => `  ${name}: ${r.description}`).join('\n');
+  return `\nRecipes (--recipe NAME --data DIR):\n${list}\n\nILSVRC-2012 on a GPU:\n` +
+    '  genconvnet prepare /data/ILSVRC2012 --out /data/ilsvrc-256\n' +
+    '  genconvnet train --recipe alexnet-imagenet --data /data/ilsvrc-256 --device cuda --out runs/alexnet\n' +
+    '  genconvnet eval runs/alexnet/model.safetensors --data /data/ilsvrc-256 --device cuda\n';
 }

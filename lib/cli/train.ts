@@ -7,7 +7,7 @@ import { loadDataset, type DatasetName } from '../data/mnist';
 import { preprocess } from '../data/preprocess';
 import { Network } from '../network';
 import { evaluate, evaluateBatches } from '../train/evaluate';
-import { dataTrainOptions } from './data';
+import { dataTrainOptions, recipeHelp } from './data';
 import { train, type TrainEvent } from '../train/trainer';
 import type { LabelKeep } from '../train/labels';
 import { int, modelSpec, num, oneOf } from './args';
@@ -64,6 +64,7 @@ export function trainCommand(): Command {
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--max-steps-per-epoch <n>', 'cap the steps of each epoch (quick runs)', int(1))
     .option('--json', 'print the history as JSON at the end')
+    .addHelpText('after', recipeHelp())
     .action(async (o, cmd: Command) => {
       checkRunDir(o.out, o);
       const result = await train({
