@@ -19,6 +19,9 @@ import { summarize } from './timing';
 
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 2 : 5;
+const onlyArg = process.argv.indexOf('--only');
+/** `--only storage,decode,training,memory` runs those parts (and writes no results file). */
+const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ['storage', 'decode', 'training', 'memory'];
 const work = mkdtempSync(path.join(os.tmpdir(), 'gcn-bench-data-'));
 const lines: string[] = [];
 const fmt = (v: number, d = 1) => v.toFixed(d);
@@ -127,13 +130,13 @@ async function memory(): Promise<void> {
 async function main(): Promise<void> {
   const started = new Date().toISOString();
   lines.push(`## Data pipeline (${started}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}${quick ? ', --quick: not a measurement' : ''})`);
-  await storage();
-  await decode();
-  await training();
-  await memory();
+  if (only.includes('storage')) await storage();
+  if (only.includes('decode') || only.includes('training')) await decode();
+  if (only.includes('training')) await training();
+  if (only.includes('memory')) await memory();
   const text = lines.join('\n') + '\n';
   process.stdout.write(text);
-  if (!quick) writeFileSync(path.join(__dirname, '..', '..', 'bench', 'data-results.md'), text);
+  if (!quick && onlyArg < 0) writeFileSync(path.join(__dirname, '..', '..', 'bench', 'data-results.md'), text);
   rmSync(work, { recursive: true, force: true });
 }
 

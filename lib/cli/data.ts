@@ -2,7 +2,10 @@
 // a recipe's values apply except where an option was given on the command line, and a preset model
 // (from --model or the recipe) is built with the prepared dataset's number of classes.
 import type { Command } from 'commander';
+import { openFeed } from '../data/loader';
 import { readMeta } from '../data/store';
+import type { Network } from '../network';
+import { evaluateBatches, type Evaluation } from '../train/evaluate';
 import { GenConvNetError } from '../errors';
 import { preset, presets } from '../presets';
 import { recipe, recipes } from '../train/recipes';
@@ -39,4 +42,18 @@ export function recipeHelp(): string {
     '  genconvnet prepare /data/ILSVRC2012 --out /data/ilsvrc-256\n' +
     '  genconvnet train --recipe alexnet-imagenet --data /data/ilsvrc-256 --device cuda --out runs/alexnet\n' +
     '  genconvnet eval runs/alexnet/model.safetensors --data /data/ilsvrc-256 --device cuda\n';
+}
+
+/**
+ * Evaluates `net` on the test split of a prepared directory, centre-cropped to the model's input.
+ * @throws GenConvNetError E_DATA for a bad prepared directory; errors of the network
+ */
+export async function evalPrepared(net: Network, dir: string, batch: number): Promise<Evaluation> {
+  const feed = openFeed(dir, { crop: net.inputShape[1] });
+  try {
+    feed.begin(net.preprocessing ?? feed.stats());
+    return await evaluateBatches(net, feed.testBatches(batch));
+  } finally {
+    await feed.close();
+  }
 }

@@ -2,12 +2,12 @@
 // and evaluate() with a progress bar on a TTY, a line per epoch, and --json for machines.
 import { Command } from 'commander';
 import * as path from 'node:path';
-import { openFeed } from '../data/loader';
 import { loadDataset, type DatasetName } from '../data/mnist';
 import { preprocess } from '../data/preprocess';
 import { Network } from '../network';
-import { evaluate, evaluateBatches } from '../train/evaluate';
-import { dataTrainOptions, recipeHelp } from './data';
+import { assessOnDatasets, formatAssessment } from '../train/assess';
+import { evaluate } from '../train/evaluate';
+import { dataTrainOptions, evalPrepared, recipeHelp } from './data';
 import { train, type TrainEvent } from '../train/trainer';
 import type { LabelKeep } from '../train/labels';
 import { int, modelSpec, num, oneOf } from './args';
@@ -90,19 +90,23 @@ export function evalCommand(): Command {
     .option('--data <dir>', 'a prepared directory: its test split, centre-cropped to the model\'s input')
     .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1), 1000)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
+    .option('--ood <dataset>', 'also measure ECE, NLL and OOD detection against this dataset\'s test images', oneOf(['mnist', 'fashion-mnist'] as const))
+    .option('--reference-images <n>', 'with --ood: training images that estimate log Z_c', int(1), 10000)
     .option('--json', 'print the errors as JSON')
     .action(async (file: string, o) => {
       const net = await Network.load(file, { device: o.device });
-      let r, name: string;
-      if (o.data) {
-        const feed = openFeed(o.data, { crop: net.inputShape[1] });
+      if (o.ood) {
         try {
-          feed.begin(net.preprocessing ?? { mean: feed.meta.mean as number[], std: feed.meta.std as number[] });
-          (r = await evaluateBatches(net, feed.testBatches(o.batch))), (name = o.data);
+          const a = await assessOnDatasets(net, { dataset: o.dataset, dataDir: o.dataDir, ood: o.ood, referenceImages: o.referenceImages, batch: o.batch });
+          process.stdout.write(o.json ? JSON.stringify({ model: file, ...a }) + '\n' : formatAssessment(file, a));
         } finally {
-          await feed.close();
+          net.dispose();
         }
-      } else {
+        return;
+      }
+      let r, name: string;
+      if (o.data) (r = await evalPrepared(net, o.data, o.batch)), (name = o.data);
+      else {
         const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
         const x = net.preprocessing ? preprocess(data.images, data.shape, net.preprocessing) : data.images;
         (r = await evaluate(net, x, data.labels, { batch: o.batch })), (name = data.name);

@@ -16,7 +16,8 @@ import { type NetSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
 import { evaluateBatches, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
-import { computeObjective } from './objectives';
+import { objectiveAt, phaseStart } from './joint';
+import { computeObjective, ggWeight } from './objectives';
 import { formatPhases, lrAt, parsePhases, type LrSchedule, type Phase } from './schedule';
 import type { BackendName, Device } from '../backend';
 
@@ -70,7 +71,7 @@ export interface EpochRecord {
 
 export type TrainEvent =
   | { type: 'start'; epochs: number; stepsPerEpoch: number; startEpoch: number; backend: string }
-  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; lr: number }
+  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; lr: number; lambda: number }
   | ({ type: 'epoch' } & EpochRecord)
   | { type: 'diverged'; epoch: number; step: number; message: string }
   | { type: 'end'; history: EpochRecord[]; seconds: number };
@@ -183,11 +184,13 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   run.net.setSeed(epochSeed(o.seed, epoch));
   let loss = 0, gg = 0, wrong = 0, seen = 0, lr = 0;
   const batches = run.r.feed.epoch(plan, o.seed, epoch, withUnlabelled);
+  const first = (epoch - phaseStart(run.r.phases, epoch)) * plan.steps;
   for (let s = 0; s < plan.steps; s++) {
     const { x } = await batches.next(s);
     const y = Int32Array.from(plan.batch(s, withUnlabelled), (i) => run.labels[i]); // kept labels: -1 = unlabelled
     const scores = await run.net.forward(x, { train: true });
-    const r = computeObjective(scores, y, run.net.classes, phase.objective, { backend: run.net.backend });
+    const objective = objectiveAt(phase, first + s, phase.epochs * plan.steps);
+    const r = computeObjective(scores, y, run.net.classes, objective, { backend: run.net.backend });
     const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
     if (!Number.isFinite(value) || !scores.every(Number.isFinite)) await diverged(run, epoch, s, `the loss is ${value}`);
     await run.net.backward(r.grad);
@@ -197,7 +200,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
     gg += r.ggLogLik * r.labelled;
     wrong += r.labelled - r.correct;
     seen += r.labelled;
-    o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr });
+    o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr, lambda: ggWeight(objective) });
   }
   batches.close();
   const test = await evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch));
