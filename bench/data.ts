@@ -85,13 +85,13 @@ async function training(): Promise<void> {
   const small = path.join(work, 'small');
   await prepare(raw, small, { size: 28, channels: 1, chunk: 1024 });
   const lenetNet = Network.create(lenet(), { seed: 1 });
-  await steps('LeNet', lenetNet, memoryFeedOf(small, 28), openFeed(small, { crop: 28 }), 64, quick ? 10 : 40);
+  await steps('LeNet', lenetNet, memoryFeedOf(small, 28), openFeed(small, { crop: 28 }), 64, quick ? 10 : 20);
   lenetNet.dispose();
   // AlexNet-size: 256x256 JPEGs prepared at 256, random 227 crops
   const big = path.join(work, 'big');
   await prepare(path.join(work, 'jpegs'), big, { size: 256, holdout: 0 });
   const alex = Network.create(alexnet({ classes: 4 }), { seed: 1 });
-  await steps('AlexNet', alex, memoryFeedOf(big, 227), openFeed(big, { crop: 227 }), 16, quick ? 1 : 3);
+  await steps('AlexNet', alex, memoryFeedOf(big, 227), openFeed(big, { crop: 227 }), 8, quick ? 1 : 2);
   alex.dispose();
 }
 
