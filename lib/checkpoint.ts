@@ -1,11 +1,12 @@
 // lib/checkpoint.ts — networks to and from safetensors: parameters as `<layer>.weight` /
 // `<layer>.bias` (F32, PyTorch shapes), the spec and preprocessing as JSON under the metadata
-// key `genconvnet`. Files are written to a temp file and renamed; a file that does not fit
-// its spec is refused before any native memory is allocated.
+// key `genconvnet`. Files are written to a temp file and renamed, carry a SHA-256 of their data
+// section (metadata key data_sha256, checked on read) and never hold NaN or infinity; a file
+// whose tensors do not fit its spec is refused before any native memory is allocated.
 import { GenConvNetError } from './errors';
-import { readSafetensors, writeSafetensors, type SafetensorsInput } from './io/safetensors';
-import { Network, type NetworkOptions, type Preprocessing } from './network';
-import { validateSpec, type NetSpec } from './spec';
+import { readSafetensors, writeSafetensors, type SafetensorsContent, type SafetensorsInput } from './io/safetensors';
+import { assertFinite, Network, type NetworkOptions, type Preprocessing } from './network';
+import { parameterShapes, validateSpec, type NetSpec, type ResolvedSpec } from './spec';
 
 export const CHECKPOINT_FORMAT = 'genconvnet/1';
 
@@ -34,11 +35,17 @@ export async function saveCheckpoint(
     if (name in tensors) throw new GenConvNetError('E_INVALID_ARGUMENT', `Expected an extra tensor name that is not a parameter but received ${JSON.stringify(name)}`);
     tensors[name] = t;
   }
+  // A checkpoint never holds NaN or infinity: such a file could not be loaded (and would replace a good one).
+  for (const [name, t] of Object.entries(tensors)) if (t.data instanceof Float32Array || t.data instanceof Float64Array) assertFinite(t.data as Float32Array, `tensor ${name} of ${path}`);
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, spec: net.spec, preprocessing: net.preprocessing, extra: options.extra };
-  await writeSafetensors(path, tensors, { genconvnet: JSON.stringify(meta) });
+  await writeSafetensors(path, tensors, { genconvnet: JSON.stringify(meta) }, { checksum: true });
 }
 
-function parseMeta(path: string, raw: string | undefined): CheckpointMeta {
+/**
+ * Parses the `genconvnet` metadata entry of a checkpoint.
+ * @throws GenConvNetError E_CHECKPOINT when it is missing, not JSON or of another format.
+ */
+export function parseMeta(path: string, raw: string | undefined): CheckpointMeta {
   if (raw === undefined)
     throw new GenConvNetError('E_CHECKPOINT', `Expected a genconvnet checkpoint in ${path} but its metadata has no 'genconvnet' entry (a safetensors file from another tool?)`);
   let meta: CheckpointMeta;
@@ -53,6 +60,21 @@ function parseMeta(path: string, raw: string | undefined): CheckpointMeta {
 }
 
 /**
+ * Checks, before any native allocation, that the file holds every parameter the spec asks for with
+ * its exact shape and dtype F32.
+ * @throws GenConvNetError E_CHECKPOINT naming the first missing or mis-shaped tensor.
+ */
+function checkTensorsFit(resolved: ResolvedSpec, content: SafetensorsContent, path: string): void {
+  for (const p of parameterShapes(resolved)) {
+    const t = Object.prototype.hasOwnProperty.call(content.tensors, p.name) ? content.tensors[p.name] : undefined;
+    if (!t) throw new GenConvNetError('E_CHECKPOINT', `Expected tensor ${p.name} with shape [${p.shape.join(', ')}] but it is missing (in ${path})`);
+    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]))
+      throw new GenConvNetError('E_CHECKPOINT', `Expected shape [${p.shape.join(', ')}] for tensor ${p.name} but received [${t.shape.join(', ')}] (in ${path})`);
+    if (t.dtype !== 'F32') throw new GenConvNetError('E_CHECKPOINT', `Expected dtype F32 for tensor ${p.name} in ${path} but received ${t.dtype}`);
+  }
+}
+
+/**
  * Loads a network from a checkpoint written by saveCheckpoint (or by any tool following its layout).
  * @throws GenConvNetError E_CHECKPOINT for a truncated file, a file that is not safetensors, missing
  * metadata, an invalid spec, or tensors that do not match the spec (naming which).
@@ -63,11 +85,13 @@ export async function loadCheckpoint(
 ): Promise<{ net: Network; meta: CheckpointMeta; tensors: Record<string, { shape: number[]; data: ArrayLike<number> }> }> {
   const content = await readSafetensors(path);
   const meta = parseMeta(path, content.metadata.genconvnet);
+  let resolved: ResolvedSpec;
   try {
-    validateSpec(meta.spec);
+    resolved = validateSpec(meta.spec, { maxBytes: options.maxBytes });
   } catch (err) {
     throw new GenConvNetError('E_CHECKPOINT', `Expected a valid network spec in ${path}: ${(err as Error).message}`, { cause: err });
   }
+  checkTensorsFit(resolved, content, path);
   const params: Record<string, { shape: number[]; data: Float32Array }> = {};
   const others: Record<string, { shape: number[]; data: ArrayLike<number> }> = {};
   const net = Network.create(meta.spec, { ...options, preprocessing: options.preprocessing ?? meta.preprocessing });

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'E_IO'
   | 'E_DIVERGED'
   | 'E_SAMPLER'
+  | 'E_NO_MEMORY'
   | 'E_INTERNAL';
 
 /** The one error class of the library. */

@@ -23,6 +23,9 @@ export { train, type TrainOptions, type EpochRecord, type TrainEvent } from './t
 export { evaluate, type Evaluation } from './train/evaluate';
 export { computeObjective, type Objective, type ObjectiveResult } from './train/objectives';
 export { parsePhases, lrAt, type Phase, type LrSchedule } from './train/schedule';
+export { lambdaAt, objectiveAt } from './train/joint';
+export { assess, assessOnDatasets, scoresOf, type Assessment, type AssessInput, type OodResult, type OodDetection } from './train/assess';
+export { calibration, auroc, fprAtTpr, logZHat, ggLogLikelihood, oodScores, type Calibration, type OodScores } from './train/measures';
 export { keepLabels, type LabelKeep } from './train/labels';
 export { sample, type SampleOptions, type SampleResult, type Method } from './sample/hmc';
 export { splitRhat, effectiveSampleSize } from './sample/diagnostics';

@@ -1,5 +1,6 @@
 // lib/native.ts — the only place that loads the native addon: a local build/Release, else the
-// prebuild for this platform (the order node-gyp-build uses). The binding's shape is typed
+// prebuild for this platform (the order node-gyp-build uses), or exactly the file GENCONVNET_ADDON
+// names (the sanitizer build). The binding's shape is typed
 // once here; a load failure becomes one GenConvNetError that says what to do.
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -151,6 +152,16 @@ export function loadNativeFrom(root: string): NativeBinding {
  * @throws GenConvNetError E_NATIVE_LOAD listing the causes it tried and how to build the addon.
  */
 export function loadNative(): NativeBinding {
-  if (!cached) cached = loadNativeFrom(packageRoot);
+  if (!cached) cached = process.env.GENCONVNET_ADDON ? loadAddonFile(process.env.GENCONVNET_ADDON) : loadNativeFrom(packageRoot);
   return cached;
+}
+
+/**
+ * Loads one given addon file (GENCONVNET_ADDON: e.g. the sanitizer build, scripts/build-sanitize.sh).
+ * @throws GenConvNetError E_NATIVE_LOAD naming the file and why it did not load.
+ */
+function loadAddonFile(file: string): NativeBinding {
+  const r = tryLoad(path.resolve(file));
+  if (typeof r !== 'string') return r;
+  throw new GenConvNetError('E_NATIVE_LOAD', `Could not load the genconvnet addon named by GENCONVNET_ADDON (${file}): ${r}`);
 }

@@ -8,7 +8,8 @@ import { loadNative, type NativeNet } from './native';
 import { type Node, type NodeRef, resolveNode } from './nodes';
 import { preset } from './presets';
 import { Rng } from './rng';
-import { type InitSpec, type NetSpec, type ResolvedSpec, validateSpec } from './spec';
+import { checkBudget, defaultMaxBytes, estimateBytes } from './budget';
+import { type InitSpec, type NetSpec, type ResolvedSpec, specBytes, validateSpec } from './spec';
 
 /** How images were preprocessed before entering the net; stored in checkpoints. */
 export interface Preprocessing {
@@ -28,6 +29,8 @@ export interface NetworkOptions {
   /** Seeds weight initialization and dropout masks. */
   seed?: number;
   preprocessing?: Preprocessing;
+  /** Memory budget in bytes for parameters and activations (default: GENCONVNET_MAX_BYTES, else total memory). */
+  maxBytes?: number;
 }
 
 export interface ParameterInfo {
@@ -49,6 +52,7 @@ export class Network {
   preprocessing: Preprocessing | undefined;
   private native: NativeNet | null;
   private readonly paramIndex = new Map<string, number>();
+  private maxBytes = Infinity;
   readonly parameters: readonly ParameterInfo[];
 
   private constructor(resolved: ResolvedSpec, backend: BackendName, seed: number, preprocessing?: Preprocessing) {
@@ -69,10 +73,12 @@ export class Network {
    * @throws GenConvNetError E_SPEC for an invalid spec, E_BACKEND for an unavailable backend.
    */
   static create(spec: NetSpec | string, options: NetworkOptions = {}): Network {
-    const resolved = validateSpec(typeof spec === 'string' ? preset(spec) : spec);
+    const maxBytes = options.maxBytes ?? defaultMaxBytes();
+    const resolved = validateSpec(typeof spec === 'string' ? preset(spec) : spec, { maxBytes });
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0) throw expected('a non-negative integer', 'seed', seed);
     const net = new Network(resolved, resolveBackend(options.device, options.backend), seed, options.preprocessing);
+    net.maxBytes = maxBytes;
     net.initialize(seed);
     return net;
   }
@@ -115,17 +121,25 @@ export class Network {
     if (x.length === 0 || x.length % per !== 0)
       throw expected(`a multiple of ${per} values (n images of shape [${this.inputShape.join(', ')}])`, name, x, 'E_SHAPE');
     assertFinite(x, name);
-    return x.length / per;
+    const n = x.length / per;
+    checkBudget(estimateBytes(specBytes(this.resolved), 4 * per, n), this.maxBytes, 'E_INVALID_ARGUMENT');
+    return n;
   }
 
   /**
    * Scores of a batch: x holds n images (n x C x H x W, preprocessed); returns the n x classes matrix.
    * `train` turns dropout on. The activations are kept for backward().
-   * @throws GenConvNetError E_SHAPE / E_NOT_FINITE for a bad batch, E_BUSY while another call runs.
+   * @throws GenConvNetError E_SHAPE / E_NOT_FINITE for a bad batch or non-finite scores, E_INVALID_ARGUMENT
+   * for a batch above the memory budget, E_BUSY while another call runs.
    */
   async forward(x: Float32Array, options: { train?: boolean } = {}): Promise<Float32Array> {
     const n = this.batchOf(x, 'input');
-    return this.net().forward(x, n, options.train === true);
+    const scores = await this.net().forward(x, n, options.train === true);
+    // Finite inputs can still overflow float32 (e.g. 3e38): refuse NaN/inf scores instead of returning them.
+    for (let i = 0; i < scores.length; i++)
+      if (!Number.isFinite(scores[i]))
+        throw new GenConvNetError('E_NOT_FINITE', `Expected finite scores from forward but received ${scores[i]} at index ${i} (an input or weight overflowed float32)`);
+    return scores;
   }
 
   /**
@@ -155,17 +169,22 @@ export class Network {
 
   /** One SGD step on all parameters with the gradients of the last backward (PyTorch's SGD semantics). */
   async sgdStep(options: { lr: number; momentum?: number; weightDecay?: number }): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw expected('an options object {lr, momentum?, weightDecay?}', 'sgdStep options', options);
     const { lr, momentum = 0, weightDecay = 0 } = options;
     for (const [k, v] of Object.entries({ lr, momentum, weightDecay }))
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw expected('a finite number >= 0', k, v);
+    if (momentum >= 1) throw expected('a number in [0, 1)', 'momentum', momentum);
     await this.net().sgdStep(lr, momentum, weightDecay);
   }
 
   /** One Adam (or AdamW when decoupled) step; `step` counts from 1 for bias correction. */
   async adamStep(options: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; decoupled?: boolean; step: number }): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw expected('an options object {lr, step, …}', 'adamStep options', options);
     const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decoupled = false, step } = options;
     for (const [k, v] of Object.entries({ lr, beta1, beta2, eps, weightDecay }))
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw expected('a finite number >= 0', k, v);
+    // eps 0 turns a weight whose gradient was always 0 into 0/0 = NaN; below 1e-30 it rounds to 0 in float32.
+    if (eps < 1e-30) throw expected('a number >= 1e-30', 'eps', eps);
     if (beta1 >= 1 || beta2 >= 1) throw expected('betas below 1', 'beta1/beta2', [beta1, beta2]);
     if (!Number.isInteger(step) || step < 1) throw expected('an integer >= 1', 'step', step);
     await this.net().adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step);
@@ -182,7 +201,7 @@ export class Network {
 
   /**
    * Restores optimizer state saved by optimizerState(); missing entries reset to zero.
-   * @throws GenConvNetError E_CHECKPOINT for a mis-sized entry.
+   * @throws GenConvNetError E_CHECKPOINT for a mis-sized entry, E_NOT_FINITE for NaN or infinite values.
    */
   loadOptimizerState(state: Record<string, { data: ArrayLike<number> }>): void {
     this.net().resetSlots();
@@ -192,7 +211,9 @@ export class Network {
         if (!t) continue;
         const size = p.shape.reduce((a, b) => a * b, 1);
         if (t.data.length !== size) throw new GenConvNetError('E_CHECKPOINT', `Expected ${size} values for optimizer state ${p.name}.opt${slot} but received ${t.data.length}`);
-        this.net().writeSlot(i, slot, Float32Array.from(t.data));
+        const data = Float32Array.from(t.data);
+        assertFinite(data, `optimizer state ${p.name}.opt${slot}`);
+        this.net().writeSlot(i, slot, data);
       }
     });
   }

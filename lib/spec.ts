@@ -1,6 +1,9 @@
 // lib/spec.ts — the network spec: a JSON-serializable ordered list of named layers, and its
 // validation. validateSpec is the gate in front of native code: it checks every field and
-// infers every layer's shape, so errors name the layer and what does not fit.
+// infers every layer's shape, so errors name the layer and what does not fit. Every size fits
+// 2^31-1 (safe-integer arithmetic, checked before native code sees it) and the whole net fits a
+// memory budget at a stated batch size (lib/budget.ts).
+import { checkBudget, defaultMaxBytes, estimateBytes, layerBytes, MAX_DIM, type LayerBytes } from './budget';
 import { expected, GenConvNetError } from './errors';
 import type { NativeLayer } from './native';
 
@@ -51,14 +54,20 @@ const TYPES = ['conv', 'linear', 'maxpool', 'avgpool', 'lrn', 'dropout', 'relu',
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 function isInt(v: unknown, min: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= MAX_DIM;
 }
 
 function pair(v: unknown, fallback: number | undefined, what: string, min: number): [number, number] {
   if (v === undefined && fallback !== undefined) return [fallback, fallback];
   if (isInt(v, min)) return [v, v];
   if (Array.isArray(v) && v.length === 2 && isInt(v[0], min) && isInt(v[1], min)) return [v[0], v[1]];
-  throw expected(`an integer >= ${min} or a pair of them`, what, v, 'E_SPEC');
+  throw expected(`an integer in [${min}, 2^31-1] or a pair of them`, what, v, 'E_SPEC');
+}
+
+/** Refuses a size above MAX_DIM (products of integers below 2^31 stay exact in a double). */
+function fits(n: number, what: string, where: string): number {
+  if (n > MAX_DIM) throw new GenConvNetError('E_SPEC', `Expected a ${what} of at most 2^31-1 for ${where} but received ${n}`);
+  return n;
 }
 
 function finite(v: unknown, fallback: number, what: string, ok: (x: number) => boolean, range: string): number {
@@ -67,12 +76,15 @@ function finite(v: unknown, fallback: number, what: string, ok: (x: number) => b
   return v;
 }
 
-/** Output length of a window sweep; Caffe's ceil mode drops a window starting in the right padding. */
+/**
+ * Output length of a window sweep. Ceil mode drops a last window that would start at or past the end
+ * of the image plus the left padding, padded or not (PyTorch's rule): such a window holds no pixel.
+ */
 export function poolOutSize(size: number, kernel: number, stride: number, pad: number, ceil: boolean): number {
   const span = size + 2 * pad - kernel;
   if (span < 0) return 0;
   let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceil && pad > 0 && (out - 1) * stride >= size + pad) out -= 1;
+  if (ceil && (out - 1) * stride >= size + pad) out -= 1;
   return out;
 }
 
@@ -88,6 +100,8 @@ function windowLayer(l: Record<string, unknown>, where: string, inShape: Shape3,
   const [kh, kw] = pair(l.kernel, undefined, `${where}.kernel`, 1);
   const [sh, sw] = pair(l.stride, 1, `${where}.stride`, 1);
   const [ph, pw] = pair(l.padding, 0, `${where}.padding`, 0);
+  fits(inShape[1] + 2 * ph, 'padded input height', where);
+  fits(inShape[2] + 2 * pw, 'padded input width', where);
   if (inShape[1] + 2 * ph < kh || inShape[2] + 2 * pw < kw)
     throw new GenConvNetError('E_SPEC', `Expected a kernel that fits the input for ${where} but received kernel ${kh}x${kw} on input ${inShape[1]}x${inShape[2]} with padding ${ph},${pw}`);
   Object.assign(native, { kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padH: ph, padW: pw, ceilMode: ceil });
@@ -135,22 +149,62 @@ function resolveLayer(l: Record<string, unknown>, where: string, inShape: Shape3
       native.p = finite(l.p, 0.5, `${where}.p`, (x) => x >= 0 && x < 1, 'in [0, 1)');
       return inShape;
     case 'flatten':
-      return [inShape[0] * inShape[1] * inShape[2], 1, 1];
+      return [fits(inShape[0] * inShape[1] * inShape[2], 'flattened size', where), 1, 1];
     default:
       return inShape; // relu
   }
 }
 
+/** Parameter count of a resolved conv or linear layer (0 for the others). */
+export function layerParams(l: Pick<ResolvedLayer, 'type' | 'native' | 'inShape' | 'outShape'>): number {
+  const bias = l.native.bias === true ? l.outShape[0] : 0;
+  if (l.type === 'conv') return l.outShape[0] * (l.inShape[0] / (l.native.groups as number)) * (l.native.kernelH as number) * (l.native.kernelW as number) + bias;
+  if (l.type === 'linear') return l.outShape[0] * l.inShape[0] * l.inShape[1] * l.inShape[2] + bias;
+  return 0;
+}
+
+/** The parameters a resolved spec asks for, in the engine's order and PyTorch's shapes (no native call). */
+export function parameterShapes(r: Pick<ResolvedSpec, 'layers'>): { name: string; shape: number[] }[] {
+  const out: { name: string; shape: number[] }[] = [];
+  for (const l of r.layers) {
+    const n = l.native;
+    if (l.type === 'conv') out.push({ name: `${l.name}.weight`, shape: [l.outShape[0], l.inShape[0] / (n.groups as number), n.kernelH as number, n.kernelW as number] });
+    else if (l.type === 'linear') out.push({ name: `${l.name}.weight`, shape: [l.outShape[0], l.inShape[0] * l.inShape[1] * l.inShape[2]] });
+    else continue;
+    if (n.bias === true) out.push({ name: `${l.name}.bias`, shape: [l.outShape[0]] });
+  }
+  return out;
+}
+
+/** The memory estimate's per-layer shares of a resolved spec. */
+export function specBytes(r: Pick<ResolvedSpec, 'layers'>): LayerBytes[] {
+  return r.layers.map((l, i) => layerBytes(`layer '${l.name}' (spec.layers[${i}])`, layerParams(l), l.outShape[0] * l.outShape[1] * l.outShape[2]));
+}
+
+/** Options of validateSpec: the batch the memory budget is checked at, and the budget. */
+export interface SpecLimits {
+  /** Images per call the net must fit at (default 1). */
+  batch?: number;
+  /** Memory budget in bytes (default: GENCONVNET_MAX_BYTES, else the machine's total memory). */
+  maxBytes?: number;
+}
+
 /**
- * Validates a network spec and infers every layer's shapes.
- * @throws GenConvNetError E_SPEC naming the layer (by index and name) and the field that does not fit.
+ * Validates a network spec and infers every layer's shapes, then checks the memory budget.
+ * @throws GenConvNetError E_SPEC naming the layer (by index and name) and the field that does not fit,
+ * a size above 2^31-1, or the bytes (and largest layer) of a net above the budget at `limits.batch`.
  */
-export function validateSpec(spec: unknown): ResolvedSpec {
+export function validateSpec(spec: unknown, limits: SpecLimits = {}): ResolvedSpec {
+  const batch = limits.batch ?? 1;
+  if (!Number.isSafeInteger(batch) || batch < 1) throw expected('a positive integer', 'batch', batch);
+  const maxBytes = limits.maxBytes ?? defaultMaxBytes();
+  if (!(typeof maxBytes === 'number' && maxBytes > 0)) throw expected('a positive number of bytes', 'maxBytes', maxBytes);
   if (typeof spec !== 'object' || spec === null) throw expected('a network spec object', 'spec', spec, 'E_SPEC');
   const s = spec as Partial<NetSpec>;
   const input = s.input;
   if (!Array.isArray(input) || input.length !== 3 || !input.every((d) => isInt(d, 1)))
-    throw expected('[channels, height, width] of positive integers', 'spec.input', input, 'E_SPEC');
+    throw expected('[channels, height, width] of integers in [1, 2^31-1]', 'spec.input', input, 'E_SPEC');
+  fits(input[0] * input[1] * input[2], 'size per image', 'spec.input');
   if (!Array.isArray(s.layers) || s.layers.length === 0) throw expected('a non-empty array of layers', 'spec.layers', s.layers, 'E_SPEC');
   const seen = new Set<string>();
   const counts: Record<string, number> = {};
@@ -172,8 +226,11 @@ export function validateSpec(spec: unknown): ResolvedSpec {
     const native: NativeLayer = { type, name };
     const outShape = resolveLayer(l, where, shape, native);
     if (outShape.some((d) => d < 1)) throw new GenConvNetError('E_SPEC', `Expected a non-empty output for ${where} but received shape [${outShape.join(', ')}] from input [${shape.join(', ')}]`);
+    fits(outShape[0] * outShape[1] * outShape[2], 'output size per image', where);
+    fits(layerParams({ type, native, inShape: shape, outShape }) - (native.bias === true ? outShape[0] : 0), 'weight size', where);
     layers.push({ name, type, config: { ...(l as LayerConfig), name }, native, inShape: shape, outShape });
     shape = outShape;
   });
+  checkBudget(estimateBytes(specBytes({ layers }), 4 * input[0] * input[1] * input[2], batch), maxBytes, 'E_SPEC');
   return { spec: { ...s, input: input.slice() as Shape3, layers: layers.map((l) => l.config) } as NetSpec, layers, input: input.slice() as Shape3, classes: shape[0] * shape[1] * shape[2] };
 }

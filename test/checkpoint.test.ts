@@ -1,6 +1,7 @@
 // test/checkpoint.test.ts — safetensors checkpoints of networks: a round trip reproduces the
 // scores bit for bit, and each kind of bad file is refused with E_CHECKPOINT saying which.
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,7 +57,9 @@ test('refusals name the problem', async (t) => {
   await refuse(await write('text.safetensors', 'hello, this is not a checkpoint at all'), /not a safetensors file|truncated/);
   await refuse(await write('short.safetensors', Buffer.from([1, 2])), /fewer than the 8-byte header/);
   const tensors = (await readSafetensors(good)).tensors;
-  const meta = (await readSafetensors(good)).metadata;
+  // Variants are rewritten as another tool would: without the data checksum (edited data would fail it).
+  const { data_sha256: sum, ...meta } = (await readSafetensors(good)).metadata;
+  t.regex(sum, /^[0-9a-f]{64}$/);
   const variant = async (name: string, edit: (t: Record<string, { shape: number[]; data: Float32Array }>) => void, metadata = meta) => {
     const copy: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const [k, v] of Object.entries(tensors)) copy[k] = { shape: v.shape, data: v.data as Float32Array };
@@ -88,4 +91,61 @@ test('a failed save leaves the previous checkpoint intact', async (t) => {
   t.deepEqual(await fsp.readFile(file), before);
   t.deepEqual(await fsp.readdir(dir), ['model.safetensors']);
   net.dispose();
+});
+
+test('case 12: a flipped bit in the data section is refused by its checksum', async (t) => {
+  const dir = await tmpdir();
+  const file = path.join(dir, 'model.safetensors');
+  const net = Network.create(lenet(), { backend: 'reference', seed: 2 });
+  await net.save(file);
+  const bytes = await fsp.readFile(file);
+  for (const at of [bytes.length - 1, bytes.length - 123457, Number(bytes.readBigUInt64LE(0)) + 8]) {
+    const bad = Buffer.from(bytes);
+    bad[at] ^= 0x10;
+    await fsp.writeFile(file, bad);
+    const err = await t.throwsAsync(Network.load(file, { backend: 'reference' }));
+    t.is((err as { code?: string }).code, 'E_CHECKPOINT');
+    t.regex(err!.message, /does not match its data_sha256 checksum/);
+  }
+  net.dispose();
+});
+
+test('case 13: a tiny file whose spec asks for a huge layer is refused before anything is allocated', async (t) => {
+  const dir = await tmpdir();
+  const file = path.join(dir, 'tiny.safetensors');
+  const spec = { input: [1, 28, 28], layers: [{ type: 'flatten' }, { type: 'linear', name: 'fc', out: 300000 }] };
+  await writeSafetensors(file, {}, { genconvnet: JSON.stringify({ format: 'genconvnet/1', spec }) });
+  t.true((await fsp.stat(file)).size < 300);
+  const rss = process.memoryUsage().rss;
+  const started = Date.now();
+  const err = await t.throwsAsync(Network.load(file, { backend: 'reference' }));
+  t.is((err as { code?: string }).code, 'E_CHECKPOINT');
+  t.regex(err!.message, /fc\.weight with shape \[300000, 784\] but it is missing/);
+  t.true(Date.now() - started < 2000);
+  t.true(process.memoryUsage().rss - rss < 200e6, `grew by ${process.memoryUsage().rss - rss} bytes`);
+});
+
+test('case 7: a checkpoint is never written with non-finite values; the old file stays', async (t) => {
+  const dir = await tmpdir();
+  const file = path.join(dir, 'model.safetensors');
+  const net = Network.create(lenet(), { backend: 'reference', seed: 3 });
+  await net.save(file);
+  const before = await fsp.readFile(file);
+  const opt = { 'fc2.weight.opt0': { dtype: 'F32' as const, shape: [2], data: new Float32Array([1, NaN]) } };
+  const err = await t.throwsAsync(saveCheckpoint(net, file, { tensors: opt }));
+  t.is((err as { code?: string }).code, 'E_NOT_FINITE');
+  t.deepEqual(await fsp.readFile(file), before);
+  t.deepEqual(await fsp.readdir(dir), ['model.safetensors']);
+  net.dispose();
+});
+
+test('case 6: only regular files are read: a FIFO is refused at once, not waited on', async (t) => {
+  const dir = await tmpdir();
+  const fifo = path.join(dir, 'model.safetensors');
+  execFileSync('mkfifo', [fifo]);
+  const err = await t.throwsAsync(Network.load(fifo, { backend: 'reference' }));
+  t.is((err as { code?: string }).code, 'E_IO');
+  t.regex(err!.message, /FIFO/);
+  const dirErr = await t.throwsAsync(Network.load(dir, { backend: 'reference' }));
+  t.is((dirErr as { code?: string }).code, 'E_IO');
 });

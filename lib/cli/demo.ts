@@ -9,7 +9,7 @@ import { buildReport } from '../report/report';
 import { tileImages } from '../sample/grid';
 import { formatSummary, sampleToFiles } from '../sample/summary';
 import { train } from '../train/trainer';
-import { int, num, oneOf } from './args';
+import { int, oneOf, range } from './args';
 import { ProgressBar } from './progress';
 import { checkRunDir } from './rundir';
 import { trainReporter } from './train';
@@ -72,11 +72,11 @@ export function demoCommand(): Command {
     .option('-o, --out <dir>', 'run directory', 'runs/demo')
     .option('--force', 'replace an existing run directory')
     .option('-p, --phases <schedule>', 'training phases', 'gg:1,dg:2')
-    .option('-c, --chains <n>', 'HMC chains per node', int(1), 16)
-    .option('--warmup <n>', 'warm-up iterations per node', int(0), 100)
-    .option('--steps <n>', 'kept iterations per node', int(1), 100)
-    .option('-L, --leapfrog <n>', 'leapfrog steps per iteration', int(1), 10)
-    .option('-T, --temperature <t>', 'sampling temperature (low T sharpens the tilt)', num((n) => n > 0, 'a number > 0'), 0.03)
+    .option('-c, --chains <n>', 'HMC chains per node', int(1, 4096), 16)
+    .option('--warmup <n>', 'warm-up iterations per node', int(0, 1_000_000), 100)
+    .option('--steps <n>', 'kept iterations per node', int(1, 1_000_000), 100)
+    .option('-L, --leapfrog <n>', 'leapfrog steps per iteration', int(1, 10000), 10)
+    .option('-T, --temperature <t>', 'sampling temperature (low T sharpens the tilt)', range(0, 1e6), 0.03)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--quick', 'a one-minute version (60 steps per epoch, fewer samples)')
     .action(async (o) => {

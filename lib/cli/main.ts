@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // lib/cli/main.ts — the `genconvnet` command line: one subcommand per job. Errors of the library
-// print as one line with their code and exit 1; nothing prints a stack unless GENCONVNET_DEBUG.
+// (and native and file-system ones, see ./errors) print as one line with their [E_…] code and exit 1; nothing prints a stack unless GENCONVNET_DEBUG.
 import { Command } from 'commander';
-import { GenConvNetError } from '../errors';
+import { errorLine } from './errors';
 import { demoCommand, reportCommand } from './demo';
+import { exportCommand, importCommand } from './onnx';
 import { prepareCommand } from './prepare';
 import { sampleCommand } from './sample';
 import { evalCommand, trainCommand } from './train';
@@ -18,7 +19,9 @@ export function program(): Command {
     .addCommand(prepareCommand())
     .addCommand(sampleCommand())
     .addCommand(demoCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(exportCommand())
+    .addCommand(importCommand());
   return p;
 }
 
@@ -27,8 +30,7 @@ async function main(): Promise<void> {
     await program().parseAsync(process.argv);
   } catch (err) {
     if (process.env.GENCONVNET_DEBUG) console.error(err);
-    const code = err instanceof GenConvNetError ? ` [${err.code}]` : '';
-    process.stderr.write(`genconvnet: error${code}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(errorLine(err));
     process.exitCode = 1;
   }
 }

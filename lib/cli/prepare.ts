@@ -29,10 +29,10 @@ export function prepareCommand(): Command {
     .description('decode a dataset once into a prepared directory for --data (resumable: rerun to continue)')
     .argument('<src>', 'class folders (or train/ + val|test/), an ILSVRC-2012 tree, CIFAR-10/100 binary batches or IDX files')
     .requiredOption('-o, --out <dir>', 'prepared directory')
-    .option('--size <n>', 'side of the stored images: shorter side resized, centre crop (default 256; CIFAR/IDX: their own)', int(1))
+    .option('--size <n>', 'side of the stored images: shorter side resized, centre crop (default 256; CIFAR/IDX: their own)', int(1, 4096))
     .option('--channels <n>', '3 (RGB) or 1 (grey) (default 3; IDX: 1)', oneOf(['1', '3'] as const))
     .option('--holdout <f>', 'one folder of classes: fraction of each class held out as the test split', num((n) => n >= 0 && n < 1, 'a fraction in [0, 1)'), 0.1)
-    .option('--chunk <n>', 'images per resumable chunk', int(1), 64)
+    .option('--chunk <n>', 'images per resumable chunk', int(1, 1000000), 64)
     .option('--force', 'replace what --out holds')
     .option('--json', 'print meta.json at the end')
     .action(async (src: string, o) => {

@@ -10,9 +10,12 @@ import { evaluate } from '../train/evaluate';
 import { dataTrainOptions, evalPrepared, recipeHelp } from './data';
 import { train, type TrainEvent } from '../train/trainer';
 import type { LabelKeep } from '../train/labels';
-import { int, modelSpec, num, oneOf } from './args';
+import { int, modelSpec, num, oneOf, range, seedArg } from './args';
 import { ProgressBar } from './progress';
+import { applyOverrides, given } from './override';
 import { checkRunDir } from './rundir';
+
+const OVERRIDABLE = ['lr', 'momentum', 'weightDecay', 'schedule', 'warmupEpochs', 'phases', 'maxStepsPerEpoch', 'batch', 'labelledPerBatch', 'optimizer'] as const;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -45,33 +48,39 @@ export function trainCommand(): Command {
     .option('--data-dir <dir>', 'directory of IDX files (default: the embedded MNIST / Debian Fashion-MNIST)')
     .option('--data <dir>', 'a prepared directory (genconvnet prepare), streamed with random crops and mirrors; a preset model gets its classes')
     .option('--recipe <name>', 'a full training setup: alexnet-imagenet (bvlc_alexnet solver, GG then DG); explicit options override it')
-    .option('--workers <n>', 'data loader threads for --data', int(1))
-    .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3' or 'mix0.5:2,dg:2'", 'gg:1,dg:3')
-    .option('--labels-per-class <k>', 'semi-supervised: keep K labels per class', int(1))
+    .option('--workers <n>', 'data loader threads for --data', int(1, 256))
+    .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3', 'mix0.5:2,dg:2' or 'mix1-0:4' (lambda*GG + (1-lambda)*DG, lambda linear 1 to 0)", 'gg:1,dg:3')
+    .option('--labels-per-class <k>', 'semi-supervised: keep K labels per class', int(1, 1_000_000))
     .option('--label-fraction <f>', 'semi-supervised: keep this fraction of labels', num((n) => n > 0 && n <= 1, 'a fraction in (0, 1]'))
-    .option('-b, --batch <n>', 'batch size', int(2), 64)
-    .option('--labelled-per-batch <n>', 'semi-supervised: labelled images per batch', int(1))
+    .option('-b, --batch <n>', 'batch size', int(2, 65536), 64)
+    .option('--labelled-per-batch <n>', 'semi-supervised: labelled images per batch', int(1, 65536))
     .option('--optimizer <name>', 'sgd or adam', oneOf(['sgd', 'adam'] as const), 'sgd')
-    .option('--lr <rate>', 'peak learning rate', num((n) => n > 0, 'a number > 0'), 0.01)
+    .option('--lr <rate>', 'peak learning rate', range(0, 1000), 0.01)
     .option('--schedule <type>', 'constant, step or cosine', oneOf(['constant', 'step', 'cosine'] as const), 'cosine')
-    .option('--warmup-epochs <e>', 'linear warm-up length in epochs', num((n) => n >= 0, 'a number >= 0'), 0)
-    .option('--momentum <m>', 'SGD momentum', num((n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.9)
-    .option('--weight-decay <wd>', 'L2 weight decay', num((n) => n >= 0, 'a number >= 0'), 5e-4)
-    .option('-s, --seed <n>', 'seed for initialization, batches, labels and dropout', int(0), 0)
+    .option('--warmup-epochs <e>', 'linear warm-up length in epochs', range(0, 10000, true), 0)
+    .option('--momentum <m>', 'SGD momentum', num((n) => n >= 0 && n <= 0.999999, 'a number in [0, 0.999999]'), 0.9)
+    .option('--weight-decay <wd>', 'L2 weight decay', range(0, 10, true), 5e-4)
+    .option('-s, --seed <n>', 'seed for initialization, batches, labels and dropout', seedArg, 0)
     .option('-o, --out <dir>', 'run directory (model.safetensors, log.jsonl)', 'runs/train')
     .option('--resume', 'continue the run in --out exactly where its last checkpoint left it')
     .option('--force', 'overwrite an existing run directory')
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
-    .option('--max-steps-per-epoch <n>', 'cap the steps of each epoch (quick runs)', int(1))
+    .option('--max-steps-per-epoch <n>', 'cap the steps of each epoch (quick runs)', int(1, 1e9))
+    .option('--override <key=value...>', `with --resume: change a recorded option (${OVERRIDABLE.join(', ')}), e.g. lr=0.005`)
     .option('--json', 'print the history as JSON at the end')
     .addHelpText('after', recipeHelp())
-    .action(async (o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
+      const allowChanges = applyOverrides(cmd, cmd.opts().override, OVERRIDABLE);
+      const o = cmd.opts();
       checkRunDir(o.out, o);
+      // On --resume an option left at its default takes the recorded run's value (lib/train/config.ts).
+      const g = <T>(key: string): T | undefined => (o.resume ? given<T>(cmd, key) : o[key]);
       const result = await train({
-        model: modelSpec(o.model), dataset: o.dataset as DatasetName, dataDir: o.dataDir, phases: o.phases, labels: labelsOption(o),
-        batch: o.batch, labelledPerBatch: o.labelledPerBatch, optimizer: o.optimizer, lr: o.lr, schedule: o.schedule, warmupEpochs: o.warmupEpochs,
-        momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, outDir: o.out, resume: o.resume, device: o.device,
-        maxStepsPerEpoch: o.maxStepsPerEpoch, onEvent: trainReporter(Boolean(o.json)),
+        model: g<string>('model') === undefined ? undefined : modelSpec(o.model), dataset: g<DatasetName>('dataset'), dataDir: o.dataDir, phases: g('phases'),
+        labels: labelsOption({ labelsPerClass: g('labelsPerClass'), labelFraction: g('labelFraction') }),
+        batch: g('batch'), labelledPerBatch: g('labelledPerBatch'), optimizer: g('optimizer'), lr: g('lr'), schedule: g('schedule'), warmupEpochs: g('warmupEpochs'),
+        momentum: g('momentum'), weightDecay: g('weightDecay'), seed: g('seed'), outDir: o.out, resume: o.resume, allowChanges, device: o.device,
+        maxStepsPerEpoch: g('maxStepsPerEpoch'), onEvent: trainReporter(Boolean(o.json)),
         ...dataTrainOptions(o, cmd),
       });
       const last = result.history[result.history.length - 1];
@@ -88,10 +97,10 @@ export function evalCommand(): Command {
     .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
     .option('--data-dir <dir>', 'directory of IDX files')
     .option('--data <dir>', 'a prepared directory: its test split, centre-cropped to the model\'s input')
-    .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1), 1000)
+    .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1, 65536), 1000)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--ood <dataset>', 'also measure ECE, NLL and OOD detection against this dataset\'s test images', oneOf(['mnist', 'fashion-mnist'] as const))
-    .option('--reference-images <n>', 'with --ood: training images that estimate log Z_c', int(1), 10000)
+    .option('--reference-images <n>', 'with --ood: training images that estimate log Z_c', int(1, 1_000_000), 10000)
     .option('--json', 'print the errors as JSON')
     .action(async (file: string, o) => {
       const net = await Network.load(file, { device: o.device });

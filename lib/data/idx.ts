@@ -2,9 +2,10 @@
 // Invariants: a parsed file's data length equals the product of its shape exactly; multi-byte values are
 // big-endian on disk and native-endian in the returned typed array, which owns its memory.
 
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { GenConvNetError } from '../errors';
+import { readRegularFileSync } from '../io/regular';
 
 /** Element types of the IDX format. */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -130,16 +131,38 @@ export function parseIdx(buf: Buffer, name: string): IdxTensor {
 export function readIdx(path: string): IdxTensor {
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    buf = readRegularFileSync(path);
   } catch (err) {
     throw dataError(path, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, err);
   }
-  if (isGzip(buf)) {
+  return parseIdx(isGzip(buf) ? gunzipBounded(buf, path) : buf, path);
+}
+
+/**
+ * Inflates gzip data no further than the IDX header inside it declares (header + shape × element
+ * size): a small file cannot inflate into gigabytes before it is refused. The header is read from a
+ * partial inflate of the first few KB.
+ */
+function gunzipBounded(buf: Buffer, path: string): Buffer {
+  let head: Buffer | undefined;
+  for (const prefix of [4096, 65536]) {
     try {
-      buf = gunzipSync(buf);
+      head = gunzipSync(buf.subarray(0, prefix), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     } catch (err) {
-      throw dataError(path, `corrupt or truncated gzip data (${(err as Error).message})`, err);
+      throw dataError(path, `corrupt gzip data (${(err as Error).message})`, err);
     }
+    if (head.length >= 4 && head.length >= 4 + 4 * head[3]) break;
+    if (prefix >= buf.length) break;
   }
-  return parseIdx(buf, path);
+  const { info, shape, offset } = parseHeader(head!, path);
+  const declared = offset + shape.reduce((a, b) => a * b, 1) * info.size;
+  if (declared > bufferConstants.MAX_LENGTH)
+    throw dataError(path, `the header declares shape [${shape.join(', ')}] of ${info.dtype} (${declared} bytes), more than a buffer can hold`);
+  try {
+    return gunzipSync(buf, { maxOutputLength: Math.max(1, declared) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw dataError(path, `the gzip data inflates beyond the ${declared} bytes its header declares (shape [${shape.join(', ')}] of ${info.dtype}); refused`, err);
+    throw dataError(path, `corrupt or truncated gzip data (${(err as Error).message})`, err);
+  }
 }

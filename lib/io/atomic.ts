@@ -1,9 +1,10 @@
 // lib/io/atomic.ts — the one way genconvnet writes a file: the bytes go to a temp file beside
 // the target (`<path>.tmp-<pid>-<random>`), which is fsynced and renamed over it, then the
-// directory is fsynced. A reader sees the old file or the complete new one, never a part.
+// directory is fsynced. A reader sees the old file or the complete new one, never a part. A temp
+// file is removed on error, and one left by a killed process is removed by the next write or start.
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { GenConvNetError } from '../errors';
 
 async function writeAll(handle: fsp.FileHandle, bytes: Uint8Array): Promise<void> {
@@ -26,6 +27,38 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+const TEMP = /\.tmp-(\d+)-[0-9a-f]{12}$/;
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files of writeAtomic in `dir` (only those of `target`'s name when given) whose process
+ * is gone: what a kill -9 during a write leaves behind. Best effort: never throws.
+ */
+export async function cleanStaleTemps(dir: string, target?: string): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || (target !== undefined && !name.startsWith(`${target}.tmp-`)) || alive(Number(m[1]))) continue;
+    await fsp.rm(join(dir, name), { force: true }).then(() => removed.push(name), () => undefined);
+  }
+  return removed;
+}
+
 /**
  * Writes `chunks` (in order) to `path` atomically.
  * @throws GenConvNetError E_IO naming `what` and the file when writing fails, after removing the temp
@@ -33,6 +66,7 @@ async function syncDir(dir: string): Promise<void> {
  */
 export async function writeAtomic(path: string, chunks: Iterable<Uint8Array | string>, what = 'file'): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  await cleanStaleTemps(dirname(path), basename(path));
   let handle: fsp.FileHandle | undefined;
   try {
     handle = await fsp.open(tmp, 'wx');

@@ -2,11 +2,14 @@
 // header length N, N bytes of JSON header padded with spaces to a multiple of 8, then the tensors' bytes.
 // Invariants: written files match the Rust/Python writer byte for byte (tensors ordered by descending dtype
 // alignment then name, so each is aligned; `__metadata__` first); writes are atomic (temp file, fsync, rename).
+// An optional SHA-256 of the data section sits in the metadata (key data_sha256, which other readers ignore)
+// and is verified on every read.
 
-import { promises as fsp } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { expected, GenConvNetError } from '../errors';
 import { writeAtomic } from './atomic';
+import { readRegularFile } from './regular';
 
 /** Element types genconvnet reads and writes (safetensors names). */
 export type SafetensorsDtype = 'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
@@ -61,6 +64,9 @@ const DTYPES: Readonly<Record<SafetensorsDtype, DtypeInfo>> = {
 
 /** Valid safetensors dtypes that genconvnet does not convert (named in the refusal). */
 const UNSUPPORTED_DTYPES = new Set(['F16', 'BF16', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2', 'C64']);
+
+/** Metadata key of the data section's SHA-256 (lowercase hex). */
+export const CHECKSUM_KEY = 'data_sha256';
 
 /** The reference reader refuses headers above 100 MB. */
 const MAX_HEADER_SIZE = 100_000_000;
@@ -194,6 +200,9 @@ export function parseSafetensors(buf: Buffer, name: string): SafetensorsContent 
   const { entries, metadata } = parseHeader(buf.subarray(8, headerEnd), name);
   const data = buf.subarray(headerEnd);
   checkOffsets(entries, data.length, name);
+  const sum = metadata[CHECKSUM_KEY];
+  if (sum !== undefined && createHash('sha256').update(data).digest('hex') !== sum)
+    throw checkpointError(name, `the data section does not match its ${CHECKSUM_KEY} checksum: the file is corrupt`);
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const e of entries) {
     const info = DTYPES[e.dtype];
@@ -214,7 +223,7 @@ export function parseSafetensors(buf: Buffer, name: string): SafetensorsContent 
 export async function readSafetensors(path: string): Promise<SafetensorsContent> {
   let buf: Buffer;
   try {
-    buf = await fsp.readFile(path);
+    buf = await readRegularFile(path);
   } catch (err) {
     throw new GenConvNetError('E_IO', `Cannot read safetensors file ${path}: ${(err as Error).message}`, { cause: err });
   }
@@ -316,6 +325,7 @@ function littleEndianBytes(data: TensorData): Uint8Array {
  * @param tensors tensors by name; `dtype` defaults from the array class (Float32Array → F32, BigInt64Array → I64,
  *   Uint8Array → U8, …); 'BOOL' takes a Uint8Array of 0/1
  * @param metadata strings stored in the header's `__metadata__`
+ * @param options checksum: also store the data section's SHA-256 under {@link CHECKSUM_KEY}
  * @throws GenConvNetError `E_INVALID_ARGUMENT` for a bad name, dtype, array class, shape or metadata value;
  *   `E_SHAPE` when an array's length is not the product of its shape; `E_IO` when writing fails, after the
  *   temp file has been removed (an existing `path` is left as it was)
@@ -324,8 +334,14 @@ export async function writeSafetensors(
   path: string,
   tensors: Record<string, SafetensorsInput>,
   metadata?: Record<string, string>,
+  options: { checksum?: boolean } = {},
 ): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) throw expected('a file path (a non-empty string)', 'path', path);
-  const { header, order } = prepare(tensors, metadata);
+  let { header, order } = prepare(tensors, metadata);
+  if (options.checksum) {
+    const hash = createHash('sha256');
+    for (const t of order) hash.update(littleEndianBytes(t.data));
+    ({ header, order } = prepare(tensors, { ...metadata, [CHECKSUM_KEY]: hash.digest('hex') }));
+  }
   await writeAtomic(path, [header, ...order.map((t) => littleEndianBytes(t.data))], 'safetensors file');
 }

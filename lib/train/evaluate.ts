@@ -1,6 +1,7 @@
 // lib/train/evaluate.ts — evaluation of a network on a labelled set: top-1 and top-5 error,
 // cross-entropy and the held-out GG log-likelihood estimate (SPEC 3, monitoring), in eval mode
 // and in batches whose images form each batch's reference set.
+import { expected } from '../errors';
 import type { Network } from '../network';
 import { computeObjective } from './objectives';
 
@@ -22,11 +23,16 @@ function rankOf(scores: Float32Array, row: number, classes: number, label: numbe
 
 /**
  * Evaluates `net` on preprocessed images (n x C x H x W) with labels in [0, classes).
- * @throws GenConvNetError from the network for mis-shaped images.
+ * @throws GenConvNetError E_DATA for an empty set or images and labels of different counts (an error
+ * rate of 0/0 is not a result), E_INVALID_ARGUMENT for a bad batch; from the network for mis-shaped images.
  */
 export async function evaluate(net: Network, images: Float32Array, labels: Int32Array, options: { batch?: number } = {}): Promise<Evaluation> {
   const batch = options.batch ?? 1000;
+  if (!Number.isSafeInteger(batch) || batch < 1) throw expected('an integer >= 1', 'batch', batch);
   const per = net.inputShape[0] * net.inputShape[1] * net.inputShape[2];
+  if (!(labels instanceof Int32Array) || labels.length === 0) throw expected('at least one labelled image', 'evaluation labels', labels, 'E_DATA');
+  if (!(images instanceof Float32Array) || images.length !== labels.length * per)
+    throw expected(`${labels.length} images of ${per} values (one per label)`, 'evaluation images', images, 'E_DATA');
   async function* batches(): AsyncIterable<{ x: Float32Array; y: Int32Array }> {
     for (let s = 0; s < labels.length; s += batch) {
       const m = Math.min(batch, labels.length - s);

@@ -21,6 +21,9 @@ export function formatPhases(phases: Phase[]): string {
   return phases.map((p) => `${name(p)}:${p.epochs}`).join(',');
 }
 
+/** Upper bound of a phase's epochs: more would be a run that never ends. */
+export const MAX_EPOCHS = 10000;
+
 /**
  * Parses a phase schedule such as 'gg:2,dg:8' or 'mix0.5:3,dg:2' (or passes an array through after checking it).
  * @throws GenConvNetError E_INVALID_ARGUMENT naming the part that does not parse.
@@ -28,8 +31,8 @@ export function formatPhases(phases: Phase[]): string {
 export function parsePhases(spec: string | Phase[]): Phase[] {
   if (Array.isArray(spec)) {
     spec.forEach((p, i) => {
-      if (!p || !['dg', 'gg', 'mix'].includes(p.objective?.kind) || !Number.isInteger(p.epochs) || p.epochs < 1)
-        throw expected("{objective: {kind: 'dg'|'gg'|'mix', lambda?}, epochs >= 1}", `phases[${i}]`, p);
+      if (!p || !['dg', 'gg', 'mix'].includes(p.objective?.kind) || !Number.isInteger(p.epochs) || p.epochs < 1 || p.epochs > MAX_EPOCHS)
+        throw expected(`{objective: {kind: 'dg'|'gg'|'mix', lambda?}, epochs in [1, ${MAX_EPOCHS}]}`, `phases[${i}]`, p);
       if (p.lambdaTo !== undefined && (p.objective.kind !== 'mix' || !(p.lambdaTo >= 0 && p.lambdaTo <= 1)))
         throw expected("lambdaTo in [0, 1] on a 'mix' phase only", `phases[${i}].lambdaTo`, p.lambdaTo);
     });
@@ -38,8 +41,8 @@ export function parsePhases(spec: string | Phase[]): Phase[] {
   if (typeof spec !== 'string' || spec.trim() === '') throw expected("a schedule like 'gg:2,dg:8'", 'phases', spec);
   return spec.split(',').map((part) => {
     const m = PHASE.exec(part.trim());
-    if (!m || Number(m[4]) < 1)
-      throw new GenConvNetError('E_INVALID_ARGUMENT', `Expected phases like 'gg:2,dg:8', 'mix0.5:3' or 'mix1-0:3' (objective dg, gg, mix<lambda> or mix<from>-<to> with lambdas in [0,1], then ':' and epochs >= 1) for phases but received ${JSON.stringify(part.trim())} in ${JSON.stringify(spec)}`);
+    if (!m || Number(m[4]) < 1 || Number(m[4]) > MAX_EPOCHS)
+      throw new GenConvNetError('E_INVALID_ARGUMENT', `Expected phases like 'gg:2,dg:8', 'mix0.5:3' or 'mix1-0:3' (objective dg, gg, mix<lambda> or mix<from>-<to> with lambdas in [0,1], then ':' and epochs in [1, ${MAX_EPOCHS}]) for phases but received ${JSON.stringify(part.trim())} in ${JSON.stringify(spec)}`);
     const objective: Objective = m[1] === 'dg' ? { kind: 'dg' } : m[1] === 'gg' ? { kind: 'gg' } : { kind: 'mix', lambda: Number(m[2]) };
     return m[3] === undefined ? { objective, epochs: Number(m[4]) } : { objective, epochs: Number(m[4]), lambdaTo: Number(m[3]) };
   });

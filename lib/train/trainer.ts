@@ -4,7 +4,10 @@
 // and dropout masks depend only on seed and epoch), a divergence guard and a JSON-lines log.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint';
+import { loadCheckpoint, parseMeta, saveCheckpoint } from '../checkpoint';
+import { cleanStaleTemps } from '../io/atomic';
+import { readSafetensors } from '../io/safetensors';
+import { checkNumericOptions, reconcile, type RunConfig } from './config';
 import { type DatasetSplit } from '../data/dataset';
 import { isFeed, memoryFeed, type TrainFeed } from '../data/feed';
 import { openFeed, type LoaderOptions } from '../data/loader';
@@ -12,7 +15,7 @@ import { loadDataset, type DatasetName } from '../data/mnist';
 import { GenConvNetError, expected } from '../errors';
 import { Network, type Preprocessing } from '../network';
 import { preset } from '../presets';
-import { type NetSpec } from '../spec';
+import { type NetSpec, validateSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
 import { evaluateBatches, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
@@ -48,6 +51,8 @@ export interface TrainOptions {
   /** Where model.safetensors and log.jsonl go; nothing is written without it. */
   outDir?: string;
   resume?: boolean;
+  /** On resume, option keys (e.g. ['lr']) allowed to differ from the recorded run; others must match or be left out. */
+  allowChanges?: string[];
   device?: Device;
   backend?: BackendName;
   evalBatch?: number;
@@ -86,6 +91,8 @@ interface Resolved {
 }
 
 function resolveOptions(options: TrainOptions): Resolved {
+  if (typeof options !== 'object' || options === null) throw expected('an options object', 'train options', options);
+  checkNumericOptions(options as Record<string, unknown>);
   const o = { batch: 64, optimizer: 'sgd' as const, lr: 0.01, schedule: 'cosine' as const, warmupEpochs: 0, momentum: 0.9, weightDecay: 5e-4, seed: 0, evalBatch: 1000, ...options };
   if (!Number.isInteger(o.batch) || o.batch < 2) throw expected('an integer >= 2', 'batch', o.batch);
   if (!['sgd', 'adam'].includes(o.optimizer)) throw expected("'sgd' or 'adam'", 'optimizer', o.optimizer);
@@ -117,7 +124,7 @@ function preprocessingOf(data: TrainFeed, given?: { mean: number[]; std: number[
 interface TrainerState {
   epoch: number; // epochs completed
   adamStep: number;
-  config: { phases: string; seed: number; batch: number; optimizer: string; lr: number; labels: LabelKeep | undefined; dataset: string };
+  config: RunConfig;
   history: EpochRecord[];
 }
 
@@ -142,7 +149,7 @@ class Run {
   }
 
   async emit(event: TrainEvent): Promise<void> {
-    if (this.log && event.type !== 'step') await fsp.appendFile(this.log, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
+    if (this.log && event.type !== 'step') await ioStep(`append to ${this.log}`, () => fsp.appendFile(this.log!, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n'));
     this.r.o.onEvent?.(event);
   }
 
@@ -162,10 +169,45 @@ class Run {
     const o = this.r.o;
     const state: TrainerState = {
       epoch, adamStep: this.adamStep, history: this.history,
-      config: { phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels, dataset: this.r.feed.name },
+      config: {
+        phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels ?? 'all', dataset: datasetName(o, this.r.feed),
+        labelledPerBatch: o.labelledPerBatch, schedule: o.schedule, warmupEpochs: o.warmupEpochs, momentum: o.momentum, weightDecay: o.weightDecay,
+        maxStepsPerEpoch: o.maxStepsPerEpoch ?? null, evalBatch: o.evalBatch,
+      },
     };
+    // Divergence guard on the parameters themselves: relu and max-pool could hide NaN weights from the
+    // loss, and a non-finite checkpoint would replace the last good one (#12 case 7).
+    for (const p of this.net.parameters)
+      if (!this.net.getParameter(p.name).every(Number.isFinite)) await diverged(this, epoch - 1, this.stepsPerEpoch - 1, `parameter ${p.name} is no longer finite`);
     await saveCheckpoint(this.net, this.model, { extra: { trainer: state }, tensors: this.net.optimizerState() });
   }
+}
+
+/** The dataset as a run records it: the name it was given, or the split's own name. */
+function datasetName(o: TrainOptions, feed: TrainFeed): string {
+  return o.data === undefined && typeof o.dataset === 'string' ? o.dataset : o.data === undefined && o.dataset === undefined ? 'mnist' : feed.name;
+}
+
+/** Runs a file-system step; its failure (ENOTDIR, EROFS, ENOSPC, …) becomes E_IO naming what was done. */
+async function ioStep<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof GenConvNetError) throw err;
+    throw new GenConvNetError('E_IO', `Cannot ${what}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** On resume: options not given adopt the recorded run's, and given ones must match unless allowed. */
+async function withRecordedConfig(options: TrainOptions, file: string): Promise<TrainOptions> {
+  const content = await readSafetensors(file);
+  const meta = parseMeta(file, content.metadata.genconvnet);
+  const recorded = (meta.extra as { trainer?: TrainerState } | undefined)?.trainer?.config;
+  if (!recorded) throw new GenConvNetError('E_CHECKPOINT', `Cannot resume from ${file}: it holds no trainer state (it was not written by train)`);
+  const normalize = (key: string, v: unknown) =>
+    key === 'phases' ? formatPhases(parsePhases(v as string | Phase[])) : key === 'dataset' ? (typeof v === 'string' ? v : isFeed(v) ? v.name : (v as DatasetSplit).train.name) : v;
+  const merged = reconcile(options as Record<string, unknown>, recorded, options.allowChanges ?? [], normalize, file) as TrainOptions;
+  return { ...merged, model: options.model ?? meta.spec };
 }
 
 async function diverged(run: Run, epoch: number, step: number, what: string): Promise<never> {
@@ -173,6 +215,11 @@ async function diverged(run: Run, epoch: number, step: number, what: string): Pr
   const message = `Training diverged at epoch ${epoch + 1}, step ${step + 1}: ${what}; ${last}. Lower the learning rate (now ${run.r.o.lr}) or check the data.`;
   await run.emit({ type: 'diverged', epoch, step, message });
   throw new GenConvNetError('E_DIVERGED', message);
+}
+
+/** A network call whose non-finite result (E_NOT_FINITE) means the run diverged. */
+function orDiverged<T>(run: Run, epoch: number, step: number, what: string, call: Promise<T>): Promise<T> {
+  return call.catch((err) => (err instanceof GenConvNetError && err.code === 'E_NOT_FINITE' ? diverged(run, epoch, step, what) : Promise.reject(err)));
 }
 
 async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
@@ -188,7 +235,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   for (let s = 0; s < plan.steps; s++) {
     const { x } = await batches.next(s);
     const y = Int32Array.from(plan.batch(s, withUnlabelled), (i) => run.labels[i]); // kept labels: -1 = unlabelled
-    const scores = await run.net.forward(x, { train: true });
+    const scores = await orDiverged(run, epoch, s, 'the loss is not finite (the scores overflowed float32)', run.net.forward(x, { train: true }));
     const objective = objectiveAt(phase, first + s, phase.epochs * plan.steps);
     const r = computeObjective(scores, y, run.net.classes, objective, { backend: run.net.backend });
     const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
@@ -203,7 +250,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
     o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr, lambda: ggWeight(objective) });
   }
   batches.close();
-  const test = await evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch));
+  const test = await orDiverged(run, epoch, plan.steps - 1, 'the loss is not finite on the test set', evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch)));
   return { epoch: epoch + 1, phase: formatPhases([{ ...phase, epochs: 1 }]).replace(/:1$/, ''), lr, trainLoss: loss / seen, trainGgLogLik: gg / seen, trainError: wrong / seen, test, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -216,14 +263,21 @@ async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promis
   };
   if (!state) throw fail('it holds no trainer state (it was not written by train)');
   if (JSON.stringify(validateSpecLayers(meta.spec)) !== JSON.stringify(validateSpecLayers(r.spec))) throw fail('it is a checkpoint of another model');
-  if (state.config.seed !== r.o.seed || state.config.batch !== r.o.batch || state.config.phases !== formatPhases(r.phases))
-    throw fail(`its run used seed ${state.config.seed}, batch ${state.config.batch}, phases ${state.config.phases}; pass the same options to continue it`);
+  // The recorded options were reconciled before (withRecordedConfig); the optimizer must match its state.
+  if (state.config.optimizer !== r.o.optimizer && !(r.o.allowChanges ?? []).includes('optimizer'))
+    throw fail(`its run used optimizer ${state.config.optimizer}, not ${r.o.optimizer}`);
+  if (state.config.optimizer !== r.o.optimizer) {
+    net.loadOptimizerState({}); // a changed optimizer starts from fresh state: momentum is not Adam's moment
+    return { net, state: { ...state, adamStep: 0 } };
+  }
   net.loadOptimizerState(tensors as Record<string, { data: ArrayLike<number> }>);
   return { net, state };
 }
 
+/** A spec's layers in validated form (default names filled in), for comparing two specs. */
 function validateSpecLayers(spec: NetSpec): unknown {
-  return { input: spec.input, layers: spec.layers };
+  const v = validateSpec(spec).spec;
+  return { input: v.input, layers: v.layers };
 }
 
 /**
@@ -234,6 +288,7 @@ function validateSpecLayers(spec: NetSpec): unknown {
  */
 export async function train(options: TrainOptions = {}): Promise<{ net: Network; history: EpochRecord[]; preprocessing: Preprocessing }> {
   const started = Date.now();
+  if (options?.resume && options.outDir) options = await withRecordedConfig(options, path.join(options.outDir, 'model.safetensors'));
   const r = resolveOptions(options);
   try {
     return await trainOn(r, started);
@@ -246,7 +301,10 @@ async function trainOn(r: Resolved, started: number): Promise<{ net: Network; hi
   const pre = preprocessingOf(r.feed, r.o.normalization);
   const trainLabels = keepLabels(r.feed.trainLabels, r.feed.classes.length, r.o.labels ?? 'all', r.o.seed);
   r.feed.begin(pre);
-  if (r.o.outDir) await fsp.mkdir(r.o.outDir, { recursive: true });
+  if (r.o.outDir) {
+    await ioStep(`create the run directory ${r.o.outDir}`, () => fsp.mkdir(r.o.outDir!, { recursive: true }));
+    await cleanStaleTemps(r.o.outDir);
+  }
   const model = r.o.outDir ? path.join(r.o.outDir, 'model.safetensors') : undefined;
   let net: Network, state: TrainerState | undefined;
   if (r.o.resume) {

@@ -8,6 +8,7 @@
 //   invSigma2): the fused GPU kernels on host arrays through the same conversion as objective() and
 //   leapfrog() (binding/kernels.h). Synchronous; engine errors keep their code.
 #include "../binding/convert.h"
+#include "../binding/guard.h"
 #include "../binding/kernels.h"
 #include "cuda_ops.h"
 
@@ -65,10 +66,10 @@ Napi::Value cudaLeapfrog(const Napi::CallbackInfo& info) { return leapfrogWith(i
 }  // namespace
 
 void registerCuda(Napi::Env env, Napi::Object exports) {
-  exports.Set("cudaStatus", Napi::Function::New(env, cudaStatus, "cudaStatus"));
-  exports.Set("cudaSetOptions", Napi::Function::New(env, cudaSetOptions, "cudaSetOptions"));
-  exports.Set("cudaObjective", Napi::Function::New(env, cudaObjective, "cudaObjective"));
-  exports.Set("cudaLeapfrog", Napi::Function::New(env, cudaLeapfrog, "cudaLeapfrog"));
+  exports.Set("cudaStatus", Napi::Function::New(env, guardedFn<cudaStatus>, "cudaStatus"));
+  exports.Set("cudaSetOptions", Napi::Function::New(env, guardedFn<cudaSetOptions>, "cudaSetOptions"));
+  exports.Set("cudaObjective", Napi::Function::New(env, guardedFn<cudaObjective>, "cudaObjective"));
+  exports.Set("cudaLeapfrog", Napi::Function::New(env, guardedFn<cudaLeapfrog>, "cudaLeapfrog"));
 }
 
 }  // namespace gcn::binding

@@ -44,16 +44,21 @@ class OnednnNet final : public Net {
   const char* backendName() const override { return "onednn"; }
 
   void forward(const float* x, int n, bool train, float* scores) override {
+    fresh_ = false;
     guarded([&] {
       runForward(x, n, train, layers_.size());
       plan_->outUser.set_data_handle(scores);
       env_.run(plan_->outStep);
       env_.strm.wait();
     });
+    fresh_ = true;
   }
 
   void backward(const float* dscores) override {
     if (!plan_ || n_ == 0) throw Error("E_INVALID_ARGUMENT", "backward called before forward");
+    // #12 case 9: nodeGrad runs the layers only up to its node, leaving the activations above it
+    // (and the batch size) stale, so backward needs a full forward after it, like the reference.
+    if (!fresh_) throw Error("E_INVALID_ARGUMENT", "backward needs a forward first (inputGradient replaced its activations)");
     guarded([&] {
       plan_->dOutUser.set_data_handle(const_cast<float*>(dscores));
       env_.run(plan_->dOutStep);
@@ -64,6 +69,7 @@ class OnednnNet final : public Net {
 
   void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) override {
     checkNode(node);
+    fresh_ = false;
     guarded([&] {
       runForward(x, n, false, node.layer + 1);
       NodeIO& io = nodeIO(node.layer + 1);
@@ -213,6 +219,7 @@ class OnednnNet final : public Net {
   Env env_;
   std::unique_ptr<Plan> plan_;
   uint64_t version_ = 1;
+  bool fresh_ = false;  // the activations are those of a complete forward (backward may run)
 };
 
 }  // namespace

@@ -68,9 +68,11 @@ class RefRunner {
   }
 
  private:
+  // n_ is set only once every buffer exists: after a failed allocation (std::bad_alloc) n_ is 0
+  // and the next call allocates again instead of running on empty buffers (issue #12 case 4).
   void resize(int n) {
     if (n == n_) return;
-    n_ = n;
+    n_ = 0;
     acts_.assign(layers_.size() + 1, {});
     dacts_.assign(layers_.size() + 1, {});
     aux_.assign(layers_.size(), {});
@@ -84,6 +86,7 @@ class RefRunner {
       if (k == LayerKind::Lrn || k == LayerKind::Dropout) aux_[l].resize(size_t(n) * layers_[l].in.size());
       if (k == LayerKind::MaxPool) argmax_[l].resize(acts_[l + 1].size());
     }
+    n_ = n;
   }
 
   void forwardLayer(size_t l, bool train, const LayerParams& p, uint64_t seed, uint64_t step) {

@@ -1,9 +1,10 @@
 // native/binding/addon.cc — module entry: exports NativeNet, the list of compiled backends
-// and build facts. Loaded only by lib/native.ts.
+// and build facts. Loaded only by lib/native.ts. Every function goes through guardedFn (guard.h).
 #include <napi.h>
 
 #include "../engine/net.h"
 #include "crossings.h"
+#include "guard.h"
 
 namespace gcn::binding {
 Napi::Function defineNetClass(Napi::Env env);
@@ -28,11 +29,11 @@ static Napi::Value debugCrossings(const Napi::CallbackInfo& info) {
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNet", defineNetClass(env));
-  exports.Set("reference64", Napi::Function::New(env, reference64, "reference64"));
-  exports.Set("objective", Napi::Function::New(env, objective, "objective"));
-  exports.Set("leapfrog", Napi::Function::New(env, leapfrog, "leapfrog"));
-  exports.Set("backends", Napi::Function::New(env, backends, "backends"));
-  exports.Set("debugCrossings", Napi::Function::New(env, debugCrossings, "debugCrossings"));
+  exports.Set("reference64", Napi::Function::New(env, guardedFn<reference64>, "reference64"));
+  exports.Set("objective", Napi::Function::New(env, guardedFn<objective>, "objective"));
+  exports.Set("leapfrog", Napi::Function::New(env, guardedFn<leapfrog>, "leapfrog"));
+  exports.Set("backends", Napi::Function::New(env, guardedFn<backends>, "backends"));
+  exports.Set("debugCrossings", Napi::Function::New(env, guardedFn<debugCrossings>, "debugCrossings"));
 #ifdef GCN_HAVE_CUDA
   registerCuda(env, exports);
 #endif

@@ -16,6 +16,16 @@ static double num(const Napi::Object& o, const char* key, double fallback) {
   return v.As<Napi::Number>().DoubleValue();
 }
 
+// An integer field in [min, kMaxDim]: a fractional, non-finite or out-of-range number is refused
+// rather than truncated (2^32 + 8 must not become 8).
+static int intField(const Napi::Object& o, const char* key, int fallback, int64_t min, const char* code = "E_SPEC") {
+  const double v = num(o, key, fallback);
+  if (!(v >= double(min) && v <= double(kMaxDim)) || v != double(int64_t(v)))
+    throwJs(o.Env(), code, std::string("field '") + key + "' must be an integer in [" + std::to_string(min) + ", 2^31-1], got " +
+                                   std::to_string(v));
+  return int(v);
+}
+
 static LayerKind toKind(Napi::Env env, const std::string& t) {
   static const std::pair<const char*, LayerKind> kinds[] = {
       {"conv", LayerKind::Conv},       {"relu", LayerKind::Relu},       {"maxpool", LayerKind::MaxPool},
@@ -30,23 +40,23 @@ LayerSpec toLayerSpec(const Napi::Object& o) {
   LayerSpec s;
   s.kind = toKind(o.Env(), o.Get("type").ToString().Utf8Value());
   s.name = o.Get("name").ToString().Utf8Value();
-  s.outChannels = int(num(o, "outChannels", 0));
-  s.kernelH = int(num(o, "kernelH", 1));
-  s.kernelW = int(num(o, "kernelW", 1));
-  s.strideH = int(num(o, "strideH", 1));
-  s.strideW = int(num(o, "strideW", 1));
-  s.padH = int(num(o, "padH", 0));
-  s.padW = int(num(o, "padW", 0));
-  s.groups = int(num(o, "groups", 1));
+  s.outChannels = intField(o, "outChannels", 0, 0);
+  s.kernelH = intField(o, "kernelH", 1, 1);
+  s.kernelW = intField(o, "kernelW", 1, 1);
+  s.strideH = intField(o, "strideH", 1, 1);
+  s.strideW = intField(o, "strideW", 1, 1);
+  s.padH = intField(o, "padH", 0, 0);
+  s.padW = intField(o, "padW", 0, 0);
+  s.groups = intField(o, "groups", 1, 1);
   s.bias = o.Get("bias").IsUndefined() ? true : o.Get("bias").ToBoolean().Value();
   s.ceilMode = o.Get("ceilMode").ToBoolean().Value();
   s.countIncludePad = o.Get("countIncludePad").ToBoolean().Value();
-  s.lrnSize = int(num(o, "size", 5));
+  s.lrnSize = intField(o, "size", 5, 1);
   s.alpha = float(num(o, "alpha", 1e-4));
   s.beta = float(num(o, "beta", 0.75));
   s.k = float(num(o, "k", 1.0));
   s.p = float(num(o, "p", 0.5));
-  s.outFeatures = int(num(o, "outFeatures", 0));
+  s.outFeatures = intField(o, "outFeatures", 0, 0);
   return s;
 }
 
@@ -65,17 +75,25 @@ std::vector<LayerSpec> toLayerSpecs(const Napi::Value& v) {
 Shape3 toShape3(const Napi::Value& v) {
   if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throwJs(v.Env(), "E_SHAPE", "input shape must be [C, H, W]");
   Napi::Array a = v.As<Napi::Array>();
-  return Shape3{a.Get(0u).ToNumber().Int32Value(), a.Get(1u).ToNumber().Int32Value(), a.Get(2u).ToNumber().Int32Value()};
+  int d[3];
+  for (uint32_t i = 0; i < 3; ++i) {
+    Napi::Value e = a.Get(i);
+    const double x = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : -1;
+    if (!(x >= 1 && x <= double(kMaxDim)) || x != double(int64_t(x)))
+      throwJs(v.Env(), "E_SHAPE", "input shape entries must be integers in [1, 2^31-1]");
+    d[i] = int(x);
+  }
+  return Shape3{d[0], d[1], d[2]};
 }
 
 NodeSpec toNodeSpec(const Napi::Value& v) {
   if (!v.IsObject()) throwJs(v.Env(), "E_INVALID_ARGUMENT", "node must be an object");
   Napi::Object o = v.As<Napi::Object>();
   NodeSpec n;
-  n.layer = int(num(o, "layer", -1));
-  n.channel = int(num(o, "channel", 0));
-  n.y = int(num(o, "y", 0));
-  n.x = int(num(o, "x", 0));
+  n.layer = intField(o, "layer", -1, -1, "E_INVALID_ARGUMENT");
+  n.channel = intField(o, "channel", 0, 0, "E_INVALID_ARGUMENT");
+  n.y = intField(o, "y", 0, 0, "E_INVALID_ARGUMENT");
+  n.x = intField(o, "x", 0, 0, "E_INVALID_ARGUMENT");
   n.mean = o.Get("mean").ToBoolean().Value();
   return n;
 }

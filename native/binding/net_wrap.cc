@@ -1,12 +1,16 @@
 // native/binding/net_wrap.cc — NativeNet, the JS class over an engine Net. Long calls run in
 // AsyncWorkers and return Promises; one call at a time per net (a second gets E_BUSY).
-// Buffers passed in are held by reference until the worker finishes. No maths here.
+// Input arrays are copied into native memory when the call starts (a caller may detach or
+// transfer its ArrayBuffer meanwhile); every method passes through guarded() (guard.h); a worker
+// that finishes after its env began tearing down (worker.terminate()) settles nothing. No maths here.
+#include <cmath>
 #include <functional>
 #include <memory>
 
 #include "../engine/net.h"
 #include "convert.h"
 #include "crossings.h"
+#include "guard.h"
 
 namespace gcn::binding {
 namespace {
@@ -26,6 +30,7 @@ class Task final : public Napi::AsyncWorker {
   void Execute() override;
   void OnOK() override;
   void OnError(const Napi::Error& e) override;
+  void OnWorkComplete(Napi::Env env, napi_status status) override;
 
  private:
   Napi::Promise::Deferred deferred_;
@@ -36,19 +41,50 @@ class Task final : public Napi::AsyncWorker {
   std::string code_ = "E_INTERNAL";
 };
 
+// A copy of a Float32Array's elements, owned by the worker for its whole life.
+// Parameters and optimizer state never hold NaN or infinity (they would spread silently).
+void requireFinite(Napi::Env env, const Napi::Float32Array& a, const char* what) {
+  const float* p = a.Data();
+  for (size_t i = 0; i < a.ElementLength(); ++i)
+    if (!std::isfinite(p[i])) throwJs(env, "E_NOT_FINITE", std::string(what) + " has a non-finite value at index " + std::to_string(i));
+}
+
+// A new Float32Array over native memory: a failed allocation throws std::bad_alloc (E_NO_MEMORY via
+// guarded) where Float32Array::New would abort the process inside V8 (FatalProcessOutOfMemory).
+Napi::Float32Array newFloats(Napi::Env env, size_t count) {
+  float* data = new float[count == 0 ? 1 : count];
+  Napi::ArrayBuffer ab;
+  try {
+    ab = Napi::ArrayBuffer::New(env, data, count * sizeof(float), [](Napi::Env, void* p) { delete[] static_cast<float*>(p); });
+  } catch (...) {
+    delete[] data;
+    throw;
+  }
+  return Napi::Float32Array::New(env, count, ab, 0);
+}
+
+using Held = std::shared_ptr<std::vector<float>>;
+Held hold(const Napi::Float32Array& a) { return std::make_shared<std::vector<float>>(a.Data(), a.Data() + a.ElementLength()); }
+
 class NetWrap final : public Napi::ObjectWrap<NetWrap> {
  public:
   static Napi::Function define(Napi::Env env) {
     return DefineClass(env, "NativeNet",
-                       {InstanceMethod("forward", &NetWrap::forward), InstanceMethod("backward", &NetWrap::backward),
-                        InstanceMethod("nodeGrad", &NetWrap::nodeGrad), InstanceMethod("sgdStep", &NetWrap::sgdStep),
-                        InstanceMethod("adamStep", &NetWrap::adamStep), InstanceMethod("readSlot", &NetWrap::readSlot),
-                        InstanceMethod("writeSlot", &NetWrap::writeSlot),
-                        InstanceMethod("resetSlots", &NetWrap::resetSlots),
-                        InstanceMethod("params", &NetWrap::params), InstanceMethod("readParam", &NetWrap::readParam),
-                        InstanceMethod("writeParam", &NetWrap::writeParam), InstanceMethod("readGrad", &NetWrap::readGrad),
-                        InstanceMethod("setSeed", &NetWrap::setSeed), InstanceMethod("dispose", &NetWrap::dispose),
-                        InstanceAccessor("backend", &NetWrap::backend, nullptr)});
+                       {InstanceMethod("forward", &NetWrap::guard<&NetWrap::forward>), InstanceMethod("backward", &NetWrap::guard<&NetWrap::backward>),
+                        InstanceMethod("nodeGrad", &NetWrap::guard<&NetWrap::nodeGrad>), InstanceMethod("sgdStep", &NetWrap::guard<&NetWrap::sgdStep>),
+                        InstanceMethod("adamStep", &NetWrap::guard<&NetWrap::adamStep>), InstanceMethod("readSlot", &NetWrap::guard<&NetWrap::readSlot>),
+                        InstanceMethod("writeSlot", &NetWrap::guard<&NetWrap::writeSlot>),
+                        InstanceMethod("resetSlots", &NetWrap::guard<&NetWrap::resetSlots>),
+                        InstanceMethod("params", &NetWrap::guard<&NetWrap::params>), InstanceMethod("readParam", &NetWrap::guard<&NetWrap::readParam>),
+                        InstanceMethod("writeParam", &NetWrap::guard<&NetWrap::writeParam>), InstanceMethod("readGrad", &NetWrap::guard<&NetWrap::readGrad>),
+                        InstanceMethod("setSeed", &NetWrap::guard<&NetWrap::setSeed>), InstanceMethod("dispose", &NetWrap::guard<&NetWrap::dispose>),
+                        InstanceAccessor("backend", &NetWrap::guard<&NetWrap::backend>, nullptr)});
+  }
+
+  // Every JS-visible method runs through guarded(): no C++ exception crosses into N-API.
+  template <Napi::Value (NetWrap::*M)(const Napi::CallbackInfo&)>
+  Napi::Value guard(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] { return (this->*M)(info); });
   }
 
   // new NativeNet(layers, [C, H, W], backend, seed)
@@ -57,10 +93,12 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     try {
       net_ = makeNet(info[2].ToString().Utf8Value(), toLayerSpecs(info[0]), toShape3(info[1]));
       net_->setSeed(uint64_t(info[3].ToNumber().Int64Value()));
-    } catch (const Error& e) {
-      throwJs(env, e.code, e.what());
-    } catch (const std::exception& e) {
-      throwJs(env, "E_BACKEND", e.what());
+    } catch (const Napi::Error&) {
+      throw;
+    } catch (...) {
+      std::string code, message;
+      describeCurrent(code, message);
+      throwJs(env, code == "E_INTERNAL" ? "E_BACKEND" : code, message);
     }
   }
 
@@ -97,10 +135,10 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     const int n = batchOf(info, 1);
     Napi::Float32Array x = toFloats(info[0], int64_t(n) * nt.inputShape().size(), "input");
     const bool train = info[2].ToBoolean().Value();
-    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), size_t(n) * nt.outputShape().size());
-    float *xp = x.Data(), *op = out.Data();
-    return start(info, [&nt, xp, n, train, op] { nt.forward(xp, n, train, op); },
-                 out, {x});
+    Napi::Float32Array out = newFloats(info.Env(), size_t(n) * nt.outputShape().size());
+    float* op = out.Data();  // ours, unreachable from JS until the Promise resolves
+    Held xs = hold(x);
+    return start(info, [&nt, xs, n, train, op] { nt.forward(xs->data(), n, train, op); }, out, {});
   }
 
   // backward(dscores: Float32Array (n, K)) -> Promise<void>
@@ -108,8 +146,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     Net& nt = net(info.Env());
     if (nt.batch() == 0) throwJs(info.Env(), "E_INVALID_ARGUMENT", "backward called before forward");
     Napi::Float32Array d = toFloats(info[0], int64_t(nt.batch()) * nt.outputShape().size(), "score gradient");
-    float* dp = d.Data();
-    return start(info, [&nt, dp] { nt.backward(dp); }, Napi::Value(), {d});
+    Held ds = hold(d);
+    return start(info, [&nt, ds] { nt.backward(ds->data()); }, Napi::Value(), {});
   }
 
   // nodeGrad(x, n, {layer, channel, y, x, mean}) -> Promise<{values, grad}>
@@ -118,14 +156,14 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     const int n = batchOf(info, 1);
     Napi::Float32Array x = toFloats(info[0], int64_t(n) * nt.inputShape().size(), "input");
     const NodeSpec node = toNodeSpec(info[2]);
-    Napi::Float32Array values = Napi::Float32Array::New(info.Env(), n);
-    Napi::Float32Array grad = Napi::Float32Array::New(info.Env(), x.ElementLength());
+    Napi::Float32Array values = newFloats(info.Env(), n);
+    Napi::Float32Array grad = newFloats(info.Env(), x.ElementLength());
     Napi::Object result = Napi::Object::New(info.Env());
     result.Set("values", values);
     result.Set("grad", grad);
-    float *xp = x.Data(), *vp = values.Data(), *gp = grad.Data();
-    return start(info, [&nt, xp, n, node, vp, gp] { nt.nodeGrad(xp, n, node, vp, gp); },
-                 result, {x});
+    float *vp = values.Data(), *gp = grad.Data();
+    Held xs = hold(x);
+    return start(info, [&nt, xs, n, node, vp, gp] { nt.nodeGrad(xs->data(), n, node, vp, gp); }, result, {});
   }
 
   // sgdStep(lr, momentum, weightDecay) -> Promise<void>
@@ -133,6 +171,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     Net& nt = net(info.Env());
     float lr = info[0].ToNumber().FloatValue(), mom = info[1].ToNumber().FloatValue(),
           wd = info[2].ToNumber().FloatValue();
+    if (!(lr >= 0 && std::isfinite(lr) && mom >= 0 && mom < 1 && wd >= 0 && std::isfinite(wd)))
+      throwJs(info.Env(), "E_INVALID_ARGUMENT", "SGD needs finite lr >= 0, momentum in [0, 1) and weight decay >= 0");
     return start(info, [&nt, lr, mom, wd] { nt.sgdStep(lr, mom, wd); }, Napi::Value(),
                  {});
   }
@@ -145,6 +185,10 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     const bool decoupled = info[5].ToBoolean().Value();
     const int64_t step = info[6].ToNumber().Int64Value();
     if (step < 1) throwJs(info.Env(), "E_INVALID_ARGUMENT", "Adam step must be >= 1");
+    // eps > 0: with eps 0 a weight whose gradient was always 0 becomes 0/0 = NaN.
+    if (!(a[0] >= 0 && std::isfinite(a[0]) && a[1] >= 0 && a[1] < 1 && a[2] >= 0 && a[2] < 1 && a[3] > 0 &&
+          std::isfinite(a[3]) && a[4] >= 0 && std::isfinite(a[4])))
+      throwJs(info.Env(), "E_INVALID_ARGUMENT", "Adam needs finite lr >= 0, betas in [0, 1), eps > 0 and weight decay >= 0");
     return start(info, [&nt, a, decoupled, step] { nt.adamStep(a[0], a[1], a[2], a[3], a[4], decoupled, step); },
                  Napi::Value(), {});
   }
@@ -168,6 +212,7 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     size_t i = paramIndex(info, nt);
     const int s = slotOf(info, 1);
     Napi::Float32Array src = toFloats(info[2], nt.params()[i].size, "optimizer state");
+    requireFinite(info.Env(), src, "optimizer state");
     nt.writeSlot(i, s, src.Data());
     return info.Env().Undefined();
   }
@@ -219,6 +264,7 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     Net& nt = net(info.Env());
     size_t i = paramIndex(info, nt);
     Napi::Float32Array src = toFloats(info[1], nt.params()[i].size, nt.params()[i].name.c_str());
+    requireFinite(info.Env(), src, nt.params()[i].name.c_str());
     nt.writeParam(i, src.Data());
     return info.Env().Undefined();
   }
@@ -244,11 +290,28 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
 void Task::Execute() {
   try {
     work_();
-  } catch (const Error& e) {
-    code_ = e.code;
-    SetError(e.what());
-  } catch (const std::exception& e) {
-    SetError(e.what());
+  } catch (...) {
+    std::string message;
+    describeCurrent(code_, message);
+    SetError(message.empty() ? "native failure" : message);
+  }
+}
+
+// Runs on the main thread after Execute. While worker.terminate() tears the env down no JS may
+// run: resolving would throw a Napi::Error out of node-addon-api's callback wrapper (abort). Then
+// the net is only marked idle and the worker deleted; the Promise's realm is going away anyway.
+void Task::OnWorkComplete(Napi::Env env, napi_status status) {
+  if (!canRunJs(env)) {
+    owner_->busy = false;
+    Destroy();
+    return;
+  }
+  try {
+    Napi::AsyncWorker::OnWorkComplete(env, status);
+  } catch (...) {
+    // The env stopped running JS between the check and settling (nothing left to tell anyone).
+    owner_->busy = false;
+    Destroy();
   }
 }
 

@@ -22,13 +22,15 @@ static Napi::Float64Array copyOut(Napi::Env env, const double* src, size_t count
 // reference64(layers, [C,H,W], params: Float64Array[], x: Float64Array, n,
 //             {dscores?: Float64Array, node?: {...}, train?: boolean, seed?: number})
 //   -> {scores, paramGrads?, inputGrad?, nodeValues?}
+// Called through guardedFn (addon.cc): bad_alloc and every other exception become coded JS errors.
 Napi::Value reference64(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  {
     const Shape3 input = toShape3(info[1]);
     const std::vector<LayerGeom> layers = inferShapes(toLayerSpecs(info[0]), input);
     const int n = info[4].ToNumber().Int32Value();
     if (n < 1) throwJs(env, "E_INVALID_ARGUMENT", "n must be >= 1");
+    if (!info[2].IsArray()) throwJs(env, "E_INVALID_ARGUMENT", "params must be an array of Float64Arrays");
     Napi::Array params = info[2].As<Napi::Array>();
     Napi::Object opt = info[5].IsObject() ? info[5].As<Napi::Object>() : Napi::Object::New(env);
     std::vector<RefRunner<double>::LayerParams> lp(layers.size());
@@ -71,7 +73,7 @@ Napi::Value reference64(const Napi::CallbackInfo& info) {
       out.Set("inputGrad", copyOut(env, run.dact(0), size_t(n) * input.size()));
     } else if (opt.Has("node") && !opt.Get("node").IsUndefined()) {
       const NodeSpec node = toNodeSpec(opt.Get("node"));
-      if (node.layer < 0 || size_t(node.layer) >= layers.size()) throwJs(env, "E_INVALID_ARGUMENT", "node layer out of range");
+      checkNodeIn(layers, node);  // channel and position too: seedNode indexes with them
       std::vector<double> values(n);
       run.seedNode(node, values.data());
       run.backward(node.layer + 1, false, true, lp);
@@ -79,8 +81,6 @@ Napi::Value reference64(const Napi::CallbackInfo& info) {
       out.Set("inputGrad", copyOut(env, run.dact(0), size_t(n) * input.size()));
     }
     return out;
-  } catch (const Error& e) {
-    throwJs(env, e.code, e.what());
   }
 }
 

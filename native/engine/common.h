@@ -50,7 +50,12 @@ struct LayerGeom {
 
 // Output length of a pooling window sweep; Caffe's ceil mode drops a last window that
 // would start inside the right padding.
-int poolOutSize(int in, int kernel, int stride, int pad, bool ceilMode);
+// 64-bit; 0 when the kernel does not fit.
+int64_t poolOutSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceilMode);
+
+// Largest dimension, per-image activation size and tensor size the engine accepts (its kernels
+// index planes and images with int). lib/spec.ts checks the same limits first.
+constexpr int64_t kMaxDim = 2147483647;
 
 // Computes every layer's input and output shape; throws Error("E_SPEC") naming the layer.
 std::vector<LayerGeom> inferShapes(const std::vector<LayerSpec>& layers, Shape3 input);
@@ -62,6 +67,9 @@ struct NodeSpec {
   int y = 0, x = 0; // ignored when mean
   bool mean = false;
 };
+
+// Throws Error("E_INVALID_ARGUMENT") unless node names a unit of layers' outputs.
+void checkNodeIn(const std::vector<LayerGeom>& layers, const NodeSpec& node);
 
 // Functions host and device code both call (nvcc compiles them for both sides).
 #ifdef __CUDACC__

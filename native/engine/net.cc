@@ -77,16 +77,7 @@ void Net::adamStep(float lr, float beta1, float beta2, float eps, float weightDe
     adam_step_cpu(info_[i].size, values_[i].data(), grads_[i].data(), slot(i, 0).data(), slot(i, 1).data(), p);
 }
 
-void Net::checkNode(const NodeSpec& node) const {
-  if (node.layer < 0 || size_t(node.layer) >= layers_.size())
-    throw Error("E_INVALID_ARGUMENT", "node layer index " + std::to_string(node.layer) + " out of range");
-  const Shape3 s = layers_[node.layer].out;
-  if (node.channel < 0 || node.channel >= s.c)
-    throw Error("E_INVALID_ARGUMENT", "node channel " + std::to_string(node.channel) + " out of range [0, " +
-                                          std::to_string(s.c - 1) + "]");
-  if (!node.mean && (node.y < 0 || node.y >= s.h || node.x < 0 || node.x >= s.w))
-    throw Error("E_INVALID_ARGUMENT", "node position out of range");
-}
+void Net::checkNode(const NodeSpec& node) const { checkNodeIn(layers_, node); }
 
 std::vector<std::string> availableBackends() {
   std::vector<std::string> names;

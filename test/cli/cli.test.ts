@@ -57,7 +57,7 @@ test('train, eval --json, sample, report', async (t) => {
 test('bad options give one clear line and exit 1', async (t) => {
   for (const [args, pattern] of [
     [['train', '--phases', 'gg:two'], /\[E_INVALID_ARGUMENT\].*"gg:two"/],
-    [['train', '--lr', '-1'], /--lr.*Expected a number > 0 but received "-1"/],
+    [['train', '--lr', '-1'], /--lr.*Expected a number in \(0, 1000\] but received "-1"/],
     [['train', '--model', 'resnet'], /preset \(lenet, alexnet, cifar\) or a JSON spec file/],
     [['eval', '/no/such/model.safetensors'], /\[E_IO\].*\/no\/such\/model\.safetensors/],
     [['train', '--out', '/tmp/gcn-cli-nonexistent-run', '--resume'], /--resume.*does not exist/],

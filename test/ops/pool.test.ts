@@ -1,7 +1,10 @@
 // test/ops/pool.test.ts — max and average pooling input gradients against float64 finite
 // differences, floor and Caffe ceil rounding, with and without padding.
 import test from 'ava';
+import { availableBackends } from '../../lib/backend';
 import { loadNative } from '../../lib/native';
+import { Network } from '../../lib/network';
+import { Rng } from '../../lib/rng';
 import { poolOutSize, validateSpec } from '../../lib/spec';
 import { gradcheck } from '../helpers/gradcheck';
 
@@ -52,3 +55,30 @@ test('Caffe ceil rounding matches AlexNet sizes', (t) => {
   t.is(poolOutSize(6, 3, 2, 1, true), 4);
   t.is(poolOutSize(5, 2, 2, 1, true), 3); // the window starting in the right padding is dropped
 });
+
+// #12 case 1: kernel 2, stride 3, ceil on 24 gave a 9th window starting at 24, wholly outside the
+// image: NaN from forward and heap corruption in inputGradient. PyTorch's rule drops it.
+test('ceil mode never makes a window that lies wholly outside the image', (t) => {
+  t.is(poolOutSize(24, 2, 3, 0, true), 8);
+  t.is(poolOutSize(24, 2, 2 ** 31 - 1, 0, true), 1);
+  for (let size = 1; size <= 20; size++)
+    for (let k = 1; k <= size; k++)
+      for (let s = 1; s <= 6; s++)
+        for (let p = 0; p < k; p++) {
+          const out = poolOutSize(size, k, s, p, true);
+          t.true((out - 1) * s - p < size, `last window of size ${size} k ${k} s ${s} p ${p} starts at ${(out - 1) * s - p}`);
+        }
+});
+
+for (const backend of availableBackends())
+  test(`${backend}: max-pool kernel 2 stride 3 ceil on 24x24 is finite and its input gradient sound (case 1)`, async (t) => {
+    for (const stride of [3, 2 ** 31 - 1]) {
+      const net = Network.create({ input: [1, 24, 24], layers: [{ type: 'maxpool', kernel: 2, stride, ceil: true }, { type: 'flatten' }] }, { backend });
+      const x = new Rng(1).fillNormal(new Float32Array(2 * 24 * 24)) as Float32Array;
+      const scores = await net.forward(x);
+      t.true(scores.every(Number.isFinite));
+      const { grad } = await net.inputGradient(x, `flatten1:${net.classes - 1}`);
+      t.is(grad.reduce((a, b) => a + b, 0), 2);
+      net.dispose();
+    }
+  });

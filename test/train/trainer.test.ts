@@ -74,7 +74,7 @@ test('the divergence guard fires on a poisoned batch and keeps the last good che
   d.train.images.fill(1e36, poisoned * 784, (poisoned + 1) * 784);
   const dir = await tmp();
   const err = await t.throwsAsync(train({ ...opts, outDir: dir }));
-  t.is((err as { code?: string }).code, 'E_DIVERGED');
+  t.is((err as { code?: string }).code, 'E_DIVERGED', err?.message);
   // the poisoned image first enters at epoch 2; its blow-up shows in the loss there or one step later
   const m = /diverged at epoch (\d+), step 1: the loss is .*last good checkpoint is .* after epoch (\d+)/.exec(err!.message);
   t.truthy(m, err!.message);
@@ -114,6 +114,6 @@ test('bad options are refused before any work', async (t) => {
   const dir = await tmp();
   const a = await train({ ...base, dataset: d, phases: 'dg:1', maxStepsPerEpoch: 1, outDir: dir });
   a.net.dispose();
-  await t.throwsAsync(train({ ...base, dataset: d, phases: 'dg:2', model: five, outDir: dir, resume: true }), { code: 'E_CHECKPOINT', message: /another model/ } as never);
-  await t.throwsAsync(train({ ...base, dataset: d, phases: 'dg:2', seed: 9, outDir: dir, resume: true }), { code: 'E_CHECKPOINT', message: /seed 3/ } as never);
+  await t.throwsAsync(train({ ...base, dataset: d, phases: 'dg:1', model: five, outDir: dir, resume: true }), { code: 'E_CHECKPOINT', message: /another model/ } as never);
+  await t.throwsAsync(train({ ...base, dataset: d, phases: 'dg:2', seed: 9, outDir: dir, resume: true }), { code: 'E_CHECKPOINT', message: /seed: recorded 3, given 9/ } as never);
 });

@@ -15,23 +15,24 @@ struct Window {
   int y0, y1, x0, x1;
 };
 
+// 64-bit arithmetic: stride * index and start + kernel may exceed int for huge strides.
 inline Window window(const LayerSpec& s, const Shape3& in, int oy, int ox) {
+  const int64_t y0 = int64_t(oy) * s.strideH - s.padH, x0 = int64_t(ox) * s.strideW - s.padW;
   Window w;
-  w.y0 = oy * s.strideH - s.padH;
-  w.x0 = ox * s.strideW - s.padW;
-  w.y1 = std::min(w.y0 + s.kernelH, in.h);
-  w.x1 = std::min(w.x0 + s.kernelW, in.w);
-  w.y0 = std::max(w.y0, 0);
-  w.x0 = std::max(w.x0, 0);
+  w.y1 = int(std::min<int64_t>(y0 + s.kernelH, in.h));
+  w.x1 = int(std::min<int64_t>(x0 + s.kernelW, in.w));
+  w.y0 = int(std::max<int64_t>(y0, 0));
+  w.x0 = int(std::max<int64_t>(x0, 0));
   return w;
 }
 
 // The divisor of an average window: its image elements, or its extent within the padded image.
+// 64-bit, and never negative for a window outside the image (#12 case 1).
 inline int avgCount(const LayerSpec& s, const Shape3& in, int oy, int ox, const Window& w) {
-  if (!s.countIncludePad) return (w.y1 - w.y0) * (w.x1 - w.x0);
-  const int y0 = oy * s.strideH - s.padH, x0 = ox * s.strideW - s.padW;
-  const int y1 = std::min(y0 + s.kernelH, in.h + s.padH), x1 = std::min(x0 + s.kernelW, in.w + s.padW);
-  return (y1 - y0) * (x1 - x0);
+  if (!s.countIncludePad) return std::max(0, w.y1 - w.y0) * std::max(0, w.x1 - w.x0);
+  const int64_t y0 = int64_t(oy) * s.strideH - s.padH, x0 = int64_t(ox) * s.strideW - s.padW;
+  const int64_t y1 = std::min<int64_t>(y0 + s.kernelH, int64_t(in.h) + s.padH), x1 = std::min<int64_t>(x0 + s.kernelW, int64_t(in.w) + s.padW);
+  return int(std::max<int64_t>(0, y1 - y0) * std::max<int64_t>(0, x1 - x0));
 }
 
 }  // namespace
@@ -44,11 +45,15 @@ void maxpool_fwd(const Geom& g, const LayerSpec& s, const T* x, T* y, int32_t* a
     for (int oy = 0; oy < g.out.h; ++oy)
       for (int ox = 0; ox < g.out.w; ++ox) {
         const Window w = window(s, g.in, oy, ox);
-        T best = -std::numeric_limits<T>::infinity();
-        int32_t at = w.y0 * g.in.w + w.x0;
+        // An empty window (none exists for shapes from inferShapes) yields 0 and argmax -1, which
+        // backward skips; NaN wins over any number, as in PyTorch, so divergence stays visible.
+        T best = w.y0 < w.y1 && w.x0 < w.x1 ? -std::numeric_limits<T>::infinity() : T(0);
+        int32_t at = -1;
         for (int iy = w.y0; iy < w.y1; ++iy)
-          for (int ix = w.x0; ix < w.x1; ++ix)
-            if (xp[iy * g.in.w + ix] > best) best = xp[iy * g.in.w + ix], at = iy * g.in.w + ix;
+          for (int ix = w.x0; ix < w.x1; ++ix) {
+            const T v = xp[iy * g.in.w + ix];
+            if (at < 0 || v > best || (v != v && best == best)) best = v, at = iy * g.in.w + ix;
+          }
         const int64_t o = p * g.out.h * g.out.w + oy * g.out.w + ox;
         y[o] = best;
         argmax[o] = at;
@@ -61,7 +66,8 @@ void maxpool_bwd(const Geom& g, const T* dy, const int32_t* argmax, T* dx) {
   std::memset(dx, 0, sizeof(T) * g.n * g.in.size());
   const int64_t planes = int64_t(g.n) * g.in.c, outPlane = int64_t(g.out.h) * g.out.w;
   for (int64_t p = 0; p < planes; ++p)
-    for (int64_t o = 0; o < outPlane; ++o) dx[p * g.in.h * g.in.w + argmax[p * outPlane + o]] += dy[p * outPlane + o];
+    for (int64_t o = 0; o < outPlane; ++o)
+      if (argmax[p * outPlane + o] >= 0) dx[p * g.in.h * g.in.w + argmax[p * outPlane + o]] += dy[p * outPlane + o];
 }
 
 template <typename T>

@@ -1,12 +1,13 @@
 // native/ops/relu/reference.cc — rectified linear unit; the backward reads the output, so
-// the input buffer may be reused in place.
+// the input buffer may be reused in place. NaN passes through (never silently becomes 0).
 #include "../reference.h"
 
 namespace gcn::ref {
 
 template <typename T>
 void relu_fwd(int64_t count, const T* x, T* y) {
-  for (int64_t i = 0; i < count; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f;
+  // NaN propagates (x != x), as in PyTorch and oneDNN: a diverged input must not read as 0.
+  for (int64_t i = 0; i < count; ++i) y[i] = x[i] > 0.f || x[i] != x[i] ? x[i] : T(0);
 }
 
 template <typename T>
