@@ -14,6 +14,11 @@ export { loadMnist, loadFashionMnist, loadDataset, type DatasetName } from './da
 export { readIdx, parseIdx } from './data/idx';
 export { computeStats, subset, type Dataset, type DatasetSplit } from './data/dataset';
 export { preprocess } from './data/preprocess';
+export { prepare, type PrepareOptions } from './data/prepare';
+export { openFeed, type LoaderOptions } from './data/loader';
+export { memoryFeed, type TrainFeed, type Batch } from './data/feed';
+export { openSource, type ImageSource } from './data/sources';
+export { openStore, type StoreMeta } from './data/store';
 export { train, type TrainOptions, type EpochRecord, type TrainEvent } from './train/trainer';
 export { evaluate, type Evaluation } from './train/evaluate';
 export { computeObjective, type Objective, type ObjectiveResult } from './train/objectives';

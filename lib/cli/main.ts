@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { errorLine } from './errors';
 import { demoCommand, reportCommand } from './demo';
 import { exportCommand, importCommand } from './onnx';
+import { prepareCommand } from './prepare';
 import { sampleCommand } from './sample';
 import { evalCommand, trainCommand } from './train';
 
@@ -15,6 +16,7 @@ export function program(): Command {
     .showHelpAfterError()
     .addCommand(trainCommand())
     .addCommand(evalCommand())
+    .addCommand(prepareCommand())
     .addCommand(sampleCommand())
     .addCommand(demoCommand())
     .addCommand(reportCommand())
