@@ -16,6 +16,7 @@
         "native/ops/objective/cpu.cc",
         "native/ops/optim/cpu.cc",
         "native/engine/net.cc",
+        "native/engine/train_step.cc",
         "native/engine/shapes.cc",
         "native/backends/reference_net.cc",
         "native/ops/conv/reference.cc",

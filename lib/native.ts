@@ -20,11 +20,39 @@ export interface NativeNode {
   mean: boolean;
 }
 
+/** The optimizer of a fused training step, as the engine receives it (validated in lib/train/step.ts). */
+export interface NativeOptimizer {
+  kind: 'sgd' | 'adam';
+  lr: number;
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  decoupled?: boolean;
+  step?: number;
+}
+
+/** Per-batch scalars of a fused training step or a batch evaluation. */
+export interface NativeBatchStats {
+  crossEntropy: number;
+  ggLogLik: number;
+  labelled: number;
+  correct: number;
+  /** evaluate only: labelled rows whose label ranks among the 5 top scores. */
+  top5: number;
+  /** false when a score or the loss was not finite (trainStep then made no update). */
+  finite: boolean;
+  scores?: Float32Array;
+}
+
 export interface NativeNet {
   readonly backend: string | null;
   forward(x: Float32Array, n: number, train: boolean): Promise<Float32Array>;
   backward(dscores: Float32Array): Promise<void>;
   nodeGrad(x: Float32Array, n: number, node: NativeNode): Promise<{ values: Float32Array; grad: Float32Array }>;
+  trainStep(x: Float32Array, labels: Int32Array, n: number, lambda: number, optimizer: NativeOptimizer, wantScores: boolean): Promise<NativeBatchStats>;
+  evaluate(x: Float32Array, labels: Int32Array, n: number): Promise<NativeBatchStats>;
   sgdStep(lr: number, momentum: number, weightDecay: number): Promise<void>;
   adamStep(lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): Promise<void>;
   readSlot(i: number, slot: number): Float32Array;

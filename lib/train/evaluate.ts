@@ -1,8 +1,7 @@
 // lib/train/evaluate.ts — evaluation of a network on a labelled set: top-1 and top-5 error,
 // cross-entropy and the held-out GG log-likelihood estimate (SPEC 3, monitoring), in eval mode
-// and in batches whose images form each batch's reference set.
+// and in batches whose images form each batch's reference set; each batch is one native call.
 import type { Network } from '../network';
-import { computeObjective } from './objectives';
 
 export interface Evaluation {
   n: number;
@@ -12,14 +11,6 @@ export interface Evaluation {
   ggLogLik: number;
 }
 
-/** Ranks of the label among a row's scores (0 = the top score). */
-function rankOf(scores: Float32Array, row: number, classes: number, label: number): number {
-  const s = scores[row * classes + label];
-  let rank = 0;
-  for (let c = 0; c < classes; c++) if (scores[row * classes + c] > s) rank++;
-  return rank;
-}
-
 /**
  * Evaluates `net` on preprocessed images (n x C x H x W) with labels in [0, classes).
  * @throws GenConvNetError from the network for mis-shaped images.
@@ -27,20 +18,16 @@ function rankOf(scores: Float32Array, row: number, classes: number, label: numbe
 export async function evaluate(net: Network, images: Float32Array, labels: Int32Array, options: { batch?: number } = {}): Promise<Evaluation> {
   const batch = options.batch ?? 1000;
   const per = net.inputShape[0] * net.inputShape[1] * net.inputShape[2];
-  const classes = net.classes;
   let top1 = 0, top5 = 0, ce = 0, gg = 0;
   for (let s = 0; s < labels.length; s += batch) {
     const m = Math.min(batch, labels.length - s);
     const y = labels.subarray(s, s + m);
-    const scores = await net.forward(images.subarray(s * per, (s + m) * per));
-    const r = computeObjective(scores, y, classes, { kind: 'gg' }, { backend: net.backend });
+    // one native call per batch: forward in eval mode and the batch's statistics
+    const r = await net.evaluateBatch(images.subarray(s * per, (s + m) * per), y);
     ce += r.crossEntropy * m;
     gg += r.ggLogLik * m;
-    for (let i = 0; i < m; i++) {
-      const rank = rankOf(scores, i, classes, y[i]);
-      if (rank >= 1) top1++;
-      if (rank >= 5) top5++;
-    }
+    top1 += m - r.correct;
+    top5 += m - r.top5;
   }
   const n = labels.length;
   return { n, top1Error: top1 / n, top5Error: top5 / n, crossEntropy: ce / n, ggLogLik: gg / n };

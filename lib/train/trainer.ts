@@ -15,8 +15,8 @@ import { type NetSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
 import { evaluate, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
-import { computeObjective } from './objectives';
 import { formatPhases, lrAt, parsePhases, type LrSchedule, type Phase } from './schedule';
+import type { OptimizerOptions } from './step';
 import type { BackendName, Device } from '../backend';
 
 export interface TrainOptions {
@@ -136,10 +136,11 @@ class Run {
     return lrAt({ type: o.schedule, lr: o.lr, warmupSteps: Math.round(o.warmupEpochs * this.stepsPerEpoch), stepSize: this.stepsPerEpoch * Math.max(1, Math.floor(this.totalEpochs / 3)), gamma: 0.1 }, globalStep, this.totalEpochs * this.stepsPerEpoch);
   }
 
-  async update(lr: number): Promise<void> {
+  /** The optimizer of the next step (Adam's step counter advances). */
+  optimizer(lr: number): OptimizerOptions {
     const o = this.r.o;
-    if (o.optimizer === 'adam') await this.net.adamStep({ lr, weightDecay: o.weightDecay, step: ++this.adamStep });
-    else await this.net.sgdStep({ lr, momentum: o.momentum, weightDecay: o.weightDecay });
+    if (o.optimizer === 'adam') return { kind: 'adam', lr, weightDecay: o.weightDecay, step: ++this.adamStep };
+    return { kind: 'sgd', lr, momentum: o.momentum, weightDecay: o.weightDecay };
   }
 
   async save(epoch: number): Promise<void> {
@@ -182,13 +183,11 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   let loss = 0, gg = 0, wrong = 0, seen = 0, lr = 0;
   for (let s = 0; s < plan.steps; s++) {
     const { x, y } = gather(run.x.train, run.labels, per, plan.batch(s, withUnlabelled));
-    const scores = await run.net.forward(x, { train: true });
-    const r = computeObjective(scores, y, run.net.classes, phase.objective, { backend: run.net.backend });
-    const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
-    if (!Number.isFinite(value) || !scores.every(Number.isFinite)) await diverged(run, epoch, s, `the loss is ${value}`);
-    await run.net.backward(r.grad);
     lr = run.lr(epoch * run.stepsPerEpoch + s);
-    await run.update(lr);
+    // one native call: forward, objective, backward and update (no update when not finite)
+    const r = await run.net.trainStep(x, y, { objective: phase.objective, optimizer: run.optimizer(lr) });
+    const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
+    if (!Number.isFinite(value) || !r.finite) await diverged(run, epoch, s, `the loss is ${value}`);
     loss += r.crossEntropy * r.labelled;
     gg += r.ggLogLik * r.labelled;
     wrong += r.labelled - r.correct;

@@ -22,6 +22,8 @@ class Task final : public Napi::AsyncWorker {
     if (!result.IsEmpty()) result_ = Napi::Persistent(result);
   }
   void keep(Napi::Value v) { kept_.push_back(Napi::Persistent(v)); }
+  // Builds the resolved value on the main thread after the work (instead of `result`).
+  void finishWith(std::function<Napi::Value(Napi::Env)> f) { finish_ = std::move(f); }
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override;
   void OnOK() override;
@@ -31,6 +33,7 @@ class Task final : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   NetWrap* owner_;
   std::function<void()> work_;
+  std::function<Napi::Value(Napi::Env)> finish_;
   Napi::Reference<Napi::Value> result_;
   std::vector<Napi::Reference<Napi::Value>> kept_;
   std::string code_ = "E_INTERNAL";
@@ -47,6 +50,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
                         InstanceMethod("resetSlots", &NetWrap::resetSlots),
                         InstanceMethod("params", &NetWrap::params), InstanceMethod("readParam", &NetWrap::readParam),
                         InstanceMethod("writeParam", &NetWrap::writeParam), InstanceMethod("readGrad", &NetWrap::readGrad),
+                        InstanceMethod("trainStep", &NetWrap::trainStep),
+                        InstanceMethod("evaluate", &NetWrap::evaluate),
                         InstanceMethod("setSeed", &NetWrap::setSeed), InstanceMethod("dispose", &NetWrap::dispose),
                         InstanceAccessor("backend", &NetWrap::backend, nullptr)});
   }
@@ -74,9 +79,10 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
   }
 
   Napi::Value start(const Napi::CallbackInfo& info, std::function<void()> work, Napi::Value result,
-                    std::initializer_list<Napi::Value> keep) {
+                    std::initializer_list<Napi::Value> keep, std::function<Napi::Value(Napi::Env)> finish = nullptr) {
     countCrossing();
     auto* task = new Task(info.Env(), this, std::move(work), result);
+    if (finish) task->finishWith(std::move(finish));
     task->keep(info.This());
     for (const Napi::Value& v : keep) task->keep(v);
     busy = true;
@@ -126,6 +132,62 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     float *xp = x.Data(), *vp = values.Data(), *gp = grad.Data();
     return start(info, [&nt, xp, n, node, vp, gp] { nt.nodeGrad(xp, n, node, vp, gp); },
                  result, {x});
+  }
+
+  // trainStep(x, labels: Int32Array, n, lambda, optimizer, wantScores)
+  //   -> Promise<{crossEntropy, ggLogLik, labelled, correct, finite, scores?}>; one crossing.
+  Napi::Value trainStep(const Napi::CallbackInfo& info) {
+    Net& nt = net(info.Env());
+    const int n = batchOf(info, 2);
+    Napi::Float32Array x = toFloats(info[0], int64_t(n) * nt.inputShape().size(), "input");
+    Napi::Int32Array y = toLabels(info[1], n);
+    const float lambda = info[3].ToNumber().FloatValue();
+    if (!(lambda >= 0.f && lambda <= 1.f))
+      throwJs(info.Env(), "E_INVALID_ARGUMENT", "Expected a mixture weight in [0, 1] for lambda but received " +
+                                                    info[3].ToString().Utf8Value());
+    const OptimizerSpec opt = toOptimizerSpec(info[4]);
+    float* sp = nullptr;
+    auto ref = std::make_shared<Napi::Reference<Napi::Float32Array>>();  // empty unless scores are asked for
+    if (info[5].ToBoolean().Value()) {
+      Napi::Float32Array s = Napi::Float32Array::New(info.Env(), size_t(n) * nt.outputShape().size());
+      sp = s.Data();
+      *ref = Napi::Persistent(s);
+    }
+    auto stats = std::make_shared<BatchStats>();
+    const float* xp = x.Data();
+    const int32_t* yp = y.Data();
+    return start(
+        info, [&nt, xp, yp, n, lambda, opt, sp, stats] { *stats = nt.trainStep(xp, yp, n, lambda, opt, sp); },
+        Napi::Value(), {x, y}, [stats, ref](Napi::Env env) {
+          Napi::Object o = statsObject(env, *stats);
+          if (!ref->IsEmpty()) o.Set("scores", ref->Value());
+          return Napi::Value(o);
+        });
+  }
+
+  // evaluate(x, labels: Int32Array, n) -> Promise<{crossEntropy, ggLogLik, labelled, correct, top5, finite}>
+  Napi::Value evaluate(const Napi::CallbackInfo& info) {
+    Net& nt = net(info.Env());
+    const int n = batchOf(info, 2);
+    Napi::Float32Array x = toFloats(info[0], int64_t(n) * nt.inputShape().size(), "input");
+    Napi::Int32Array y = toLabels(info[1], n);
+    auto stats = std::make_shared<BatchStats>();
+    const float* xp = x.Data();
+    const int32_t* yp = y.Data();
+    return start(
+        info, [&nt, xp, yp, n, stats] { *stats = nt.evaluate(xp, yp, n); }, Napi::Value(), {x, y},
+        [stats](Napi::Env env) { return Napi::Value(statsObject(env, *stats)); });
+  }
+
+  static Napi::Object statsObject(Napi::Env env, const BatchStats& s) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("crossEntropy", s.crossEntropy);
+    o.Set("ggLogLik", s.ggLogLik);
+    o.Set("labelled", s.labelled);
+    o.Set("correct", s.correct);
+    o.Set("top5", s.top5);
+    o.Set("finite", s.finite);
+    return o;
   }
 
   // sgdStep(lr, momentum, weightDecay) -> Promise<void>
@@ -254,7 +316,8 @@ void Task::Execute() {
 
 void Task::OnOK() {
   owner_->busy = false;
-  deferred_.Resolve(result_.IsEmpty() ? Env().Undefined() : result_.Value());
+  if (finish_) deferred_.Resolve(finish_(Env()));
+  else deferred_.Resolve(result_.IsEmpty() ? Env().Undefined() : result_.Value());
 }
 
 void Task::OnError(const Napi::Error& e) {
