@@ -2,16 +2,37 @@
 // explicit `backend`, or the GENCONVNET_BACKEND override. A machine without the fast CPU
 // backend gets a one-line notice (once per process) saying how to get it.
 import { GenConvNetError, expected } from './errors';
-import { loadNative } from './native';
+import { loadNative, type CudaStatus } from './native';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
 export type BackendName = 'reference' | 'onednn' | 'cuda';
 
 let noticed = false;
 
+/**
+ * What the CUDA backend found on this machine: usable, or the missing piece (driver, device,
+ * cuDNN, cuBLAS), with versions and library paths. null when this build has no CUDA backend.
+ * @throws GenConvNetError E_NATIVE_LOAD when the addon cannot be loaded.
+ */
+export function cudaStatus(): CudaStatus | null {
+  return loadNative().cudaStatus?.() ?? null;
+}
+
+/**
+ * Sets the CUDA backend's defaults for networks created afterwards: `tf32` allows TF32 tensor-core
+ * math in convolutions and matrix products (faster, ~1e-3 relative error).
+ * @throws GenConvNetError E_BACKEND when this build has no CUDA backend; E_INVALID_ARGUMENT for a non-boolean tf32.
+ */
+export function setCudaOptions(options: { tf32?: boolean }): void {
+  const native = loadNative();
+  if (!native.cudaSetOptions) throw new GenConvNetError('E_BACKEND', `Expected a build with the CUDA backend for setCudaOptions but received one without it; ${cudaMissing()}`);
+  if (options?.tf32 !== undefined && typeof options.tf32 !== 'boolean') throw expected('a boolean', 'tf32', options.tf32);
+  native.cudaSetOptions({ tf32: options.tf32 });
+}
+
 /** Why the CUDA backend is not available: not in this build, or the piece this machine lacks. */
 function cudaMissing(): string {
-  const status = (loadNative() as { cudaStatus?: () => { reason: string } }).cudaStatus?.();
+  const status = cudaStatus();
   if (!status) return 'this build has no CUDA backend; build it with `npm run build:cuda` on a machine with a GPU';
   return `the CUDA backend cannot run here: ${status.reason}`;
 }

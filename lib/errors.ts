@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'E_IO'
   | 'E_DIVERGED'
   | 'E_SAMPLER'
+  | 'E_CUDA'
   | 'E_INTERNAL';
 
 /** The one error class of the library. */

@@ -62,13 +62,14 @@ std::vector<LayerSpec> toLayerSpecs(const Napi::Value& v) {
 }
 
 Shape3 toShape3(const Napi::Value& v) {
-  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throwJs(v.Env(), "E_SHAPE", "input shape must be [C, H, W]");
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3)
+    throwJs(v.Env(), "E_SHAPE", "Expected [C, H, W] for the input shape but received another value");
   Napi::Array a = v.As<Napi::Array>();
   return Shape3{a.Get(0u).ToNumber().Int32Value(), a.Get(1u).ToNumber().Int32Value(), a.Get(2u).ToNumber().Int32Value()};
 }
 
 NodeSpec toNodeSpec(const Napi::Value& v) {
-  if (!v.IsObject()) throwJs(v.Env(), "E_INVALID_ARGUMENT", "node must be an object");
+  if (!v.IsObject()) throwJs(v.Env(), "E_INVALID_ARGUMENT", "Expected an object {layer, channel, y, x, mean} for node but received another value");
   Napi::Object o = v.As<Napi::Object>();
   NodeSpec n;
   n.layer = int(num(o, "layer", -1));
@@ -81,10 +82,10 @@ NodeSpec toNodeSpec(const Napi::Value& v) {
 
 Napi::Float32Array toFloats(const Napi::Value& v, int64_t expected, const char* what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throwJs(v.Env(), "E_INVALID_ARGUMENT", std::string(what) + " must be a Float32Array");
+    throwJs(v.Env(), "E_INVALID_ARGUMENT", std::string("Expected a Float32Array for ") + what + " but received another value");
   Napi::Float32Array a = v.As<Napi::Float32Array>();
   if (expected >= 0 && int64_t(a.ElementLength()) != expected)
-    throwJs(v.Env(), "E_SHAPE", std::string(what) + " must have " + std::to_string(expected) + " elements, got " +
+    throwJs(v.Env(), "E_SHAPE", "Expected " + std::to_string(expected) + " values for " + what + " but received " +
                                     std::to_string(a.ElementLength()));
   return a;
 }

@@ -62,6 +62,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     try {
       net_ = makeNet(info[2].ToString().Utf8Value(), toLayerSpecs(info[0]), toShape3(info[1]));
       net_->setSeed(uint64_t(info[3].ToNumber().Int64Value()));
+    } catch (const Napi::Error&) {
+      throw;  // already a coded JS error (argument conversion)
     } catch (const Error& e) {
       throwJs(env, e.code, e.what());
     } catch (const std::exception& e) {
@@ -73,8 +75,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
 
  private:
   Net& net(Napi::Env env) {
-    if (!net_) throwJs(env, "E_DISPOSED", "this network has been disposed");
-    if (busy) throwJs(env, "E_BUSY", "this network is running another call; await it first");
+    if (!net_) throwJs(env, "E_DISPOSED", "This network has been disposed; create or load another");
+    if (busy) throwJs(env, "E_BUSY", "Expected one call at a time on a network but received a call while another runs; await it first");
     return *net_;
   }
 
@@ -93,7 +95,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
 
   int batchOf(const Napi::CallbackInfo& info, size_t idx) {
     int64_t n = info[idx].ToNumber().Int64Value();
-    if (n < 1 || n > (1 << 24)) throwJs(info.Env(), "E_INVALID_ARGUMENT", "batch size must be in [1, 2^24]");
+    if (n < 1 || n > (1 << 24))
+      throwJs(info.Env(), "E_INVALID_ARGUMENT", "Expected a batch size in [1, 2^24] for n but received " + std::to_string(n));
     return int(n);
   }
 

@@ -3,32 +3,29 @@
 // hooks cudaObjective/cudaLeapfrog typed once, twin networks (cuda and reference with the same
 // parameters) and the comparison rule of the house, |got - want| <= atol + rtol * |want|.
 import test, { type ExecutionContext, type ImplementationFn } from 'ava';
-import { availableBackends } from '../../lib/backend';
+import { availableBackends, cudaStatus } from '../../lib/backend';
 import { loadNative, type NativeBinding } from '../../lib/native';
 import { Network } from '../../lib/network';
 import { Rng } from '../../lib/rng';
 import type { NetSpec } from '../../lib/spec';
 
-/** The module functions a CUDA build adds (native/backends/cuda_napi.cc). */
-export interface CudaHooks {
-  cudaStatus(): { usable: boolean; reason: string; device: string; computeCapability: number; cudnnVersion: number; tf32: boolean };
-  cudaSetOptions(options: { tf32?: boolean }): void;
-  cudaObjective: NativeBinding['objective'];
-  cudaLeapfrog: NativeBinding['leapfrog'];
-}
+/** The module functions a CUDA build adds (native/backends/cuda_napi.cc), all present. */
+export type CudaHooks = Required<Pick<NativeBinding, 'cudaStatus' | 'cudaSetOptions' | 'cudaObjective' | 'cudaLeapfrog'>>;
 
 function availability(): { ok: boolean; reason: string } {
-  const hooks = loadNative() as Partial<CudaHooks>;
   if (availableBackends().includes('cuda')) return { ok: true, reason: '' };
-  if (!hooks.cudaStatus) return { ok: false, reason: 'this build has no CUDA backend (build it with `npm run build:cuda`)' };
-  return { ok: false, reason: hooks.cudaStatus().reason };
+  const status = cudaStatus();
+  if (!status) return { ok: false, reason: 'this build has no CUDA backend (build it with `npm run build:cuda`)' };
+  return { ok: false, reason: status.reason };
 }
 
 export const cuda = availability();
 
 /** The CUDA hooks; only call when cuda.ok. */
 export function hooks(): CudaHooks {
-  return loadNative() as unknown as CudaHooks;
+  const n = loadNative();
+  if (!n.cudaStatus || !n.cudaSetOptions || !n.cudaObjective || !n.cudaLeapfrog) throw new Error('hooks() called without a CUDA build');
+  return { cudaStatus: n.cudaStatus, cudaSetOptions: n.cudaSetOptions, cudaObjective: n.cudaObjective, cudaLeapfrog: n.cudaLeapfrog };
 }
 
 /** Registers a CUDA test, or the same test as skipped when the backend cannot run here. */

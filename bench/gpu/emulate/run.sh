@@ -40,12 +40,12 @@ EOF
   objs+=("$src.o")
 done
 # the backend's host code and the stand-ins, with the same runtime macros
-for f in native/backends/cuda_net.cc bench/gpu/emulate/emu_fakes.cc bench/gpu/emulate/emu_test.cc; do
+for f in native/backends/cuda_net.cc bench/gpu/emulate/emu_fakes.cc bench/gpu/emulate/emu_test.cc bench/gpu/emulate/emu_net.cc; do
   "$CXX" "${flags[@]}" -include bench/gpu/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
 for f in native/ops/{conv,relu,pool,lrn,dropout,linear}/reference.cc native/ops/{objective,leapfrog,optim}/cpu.cc \
-         native/engine/{shapes,net,train_step}.cc native/backends/reference_net.cc bench/gpu/emulate/emu_net.cc; do
+         native/engine/{shapes,net,train_step}.cc native/backends/reference_net.cc; do
   "$CXX" -std=c++17 -O2 -I. -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
