@@ -52,8 +52,10 @@ class ConvOp final : public Op {
   }
 
   void backward(const BwdArgs& a) override {
+    bool plainDyDone = false;  // both backwards may read the plain copy of diff_dst: reorder once
     if (a.params) {
       if (!bwdW_) buildBwdWeights();
+      if (plainDyW_ && toPlainDy_) e_.run(toPlainDy_), plainDyDone = true;
       e_.run(bwdW_);
       if (unpackDw_) e_.run(unpackDw_);
     }
@@ -61,7 +63,7 @@ class ConvOp final : public Op {
       if (!bwdD_) buildBwdData();
       w_.refresh(e_, a.version);
       if (wD_.pack) wD_.refresh(e_, a.version);
-      if (toPlainDy_) e_.run(toPlainDy_);
+      if (toPlainDy_ && !plainDyDone) e_.run(toPlainDy_);
       e_.run(bwdD_);
     }
   }
@@ -82,20 +84,35 @@ class ConvOp final : public Op {
     return st;
   }
 
+  // Where the input is plain (the net's first layer) some ISAs (AVX2) have no fast kernel against
+  // a blocked diff_dst and oneDNN falls back to its reference loops (~100x slower): the
+  // diff_dst is then reordered to plain first, as for the backward data below.
   void buildBwdWeights() {
-    const memory::desc dwAny = anyOf(plainW_.dims());
-    const auto d = s_.bias ? convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
-                                                                biasD_, pd_.dst_desc(), strides_, pad_, pad_)
-                           : convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
-                                                                pd_.dst_desc(), strides_, pad_, pad_);
-    const convolution_backward_weights::primitive_desc pd(d, Env::attr(), e_.eng, pd_);
+    const memory::desc dwAny = anyOf(plainW_.dims()), dyD = pd_.dst_desc();
+    auto make = [&](const memory::desc& dy) {
+      const auto d = s_.bias ? convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
+                                                                  biasD_, dy, strides_, pad_, pad_)
+                             : convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
+                                                                  dy, strides_, pad_, pad_);
+      return convolution_backward_weights::primitive_desc(d, Env::attr(), e_.eng, pd_);
+    };
+    convolution_backward_weights::primitive_desc pd = make(dyD);
+    memory dy = out_.diff;
+    if (isReference(pd) && !isPlain(dyD)) {
+      const convolution_backward_weights::primitive_desc alt = make(plainOf(dyD));
+      if (!isReference(alt)) {
+        pd = alt;
+        dy = plainDy(alt.diff_dst_desc());
+        plainDyW_ = true;
+      }
+    }
     const memory dwPlain(plainW_, e_.eng, p_.dw);
     memory dw = dwPlain;
     if (!(pd.diff_weights_desc() == plainW_)) {
       dw = memory(pd.diff_weights_desc(), e_.eng);
       unpackDw_ = e_.reorder(dw, dwPlain);
     }
-    bwdW_ = e_.step(pd, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, out_.diff}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    bwdW_ = e_.step(pd, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
     if (s_.bias) bwdW_.args[DNNL_ARG_DIFF_BIAS] = memory(biasD_, e_.eng, p_.db);
   }
 
@@ -115,8 +132,7 @@ class ConvOp final : public Op {
       const convolution_backward_data::primitive_desc alt = make(plainOf(dyD));
       if (!isReference(alt)) {
         pd = alt;
-        dy = memory(alt.diff_dst_desc(), e_.eng);
-        toPlainDy_ = e_.reorder(out_.diff, dy);
+        dy = plainDy(alt.diff_dst_desc());
       }
     }
     memory w = w_.packed;
@@ -125,6 +141,15 @@ class ConvOp final : public Op {
       w = wD_.packed;
     }
     bwdD_ = e_.step(pd, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, in_.diff}});
+  }
+
+  // The plain copy of diff_dst (one buffer and one reorder for both backwards).
+  memory plainDy(const memory::desc& d) {
+    if (!plainDy_) {
+      plainDy_ = memory(d, e_.eng);
+      toPlainDy_ = e_.reorder(out_.diff, plainDy_);
+    }
+    return plainDy_;
   }
 
   Env& e_;
@@ -137,6 +162,8 @@ class ConvOp final : public Op {
   memory src_, bias_;
   PackedWeights w_, wD_;
   Step toSrc_, fwd_, plain_, bwdW_, unpackDw_, toPlainDy_, bwdD_;
+  memory plainDy_;
+  bool plainDyW_ = false;  // the backward weights reads plainDy_
 };
 
 }  // namespace
