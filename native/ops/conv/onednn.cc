@@ -56,6 +56,7 @@ class ConvOp final : public Op {
     if (a.params) {
       if (!bwdW_) buildBwdWeights();
       if (plainDyW_ && toPlainDy_) e_.run(toPlainDy_), plainDyDone = true;
+      if (srcForW_) e_.run(srcForW_);
       e_.run(bwdW_);
       if (unpackDw_) e_.run(unpackDw_);
     }
@@ -85,21 +86,31 @@ class ConvOp final : public Op {
   }
 
   // Where the input is plain (the net's first layer) some ISAs (AVX2) have no fast kernel against
-  // a blocked diff_dst and oneDNN falls back to its reference loops (~100x slower): the
-  // diff_dst is then reordered to plain first, as for the backward data below.
+  // a blocked diff_dst and oneDNN falls back to its reference loops (~100x slower): the input is
+  // then copied into the layout the JIT kernel wants, or else diff_dst is reordered to plain.
   void buildBwdWeights() {
     const memory::desc dwAny = anyOf(plainW_.dims()), dyD = pd_.dst_desc();
-    auto make = [&](const memory::desc& dy) {
-      const auto d = s_.bias ? convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
-                                                                  biasD_, dy, strides_, pad_, pad_)
-                             : convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
-                                                                  dy, strides_, pad_, pad_);
+    auto make = [&](const memory::desc& src, const memory::desc& dy) {
+      const auto d = s_.bias ? convolution_backward_weights::desc(algorithm::convolution_direct, src, dwAny, biasD_, dy,
+                                                                  strides_, pad_, pad_)
+                             : convolution_backward_weights::desc(algorithm::convolution_direct, src, dwAny, dy,
+                                                                  strides_, pad_, pad_);
       return convolution_backward_weights::primitive_desc(d, Env::attr(), e_.eng, pd_);
     };
-    convolution_backward_weights::primitive_desc pd = make(dyD);
-    memory dy = out_.diff;
+    convolution_backward_weights::primitive_desc pd = make(pd_.src_desc(), dyD);
+    memory dy = out_.diff, src = src_;
+    if (isReference(pd)) {
+      // first choice: the layouts the JIT kernel wants (a blocked copy of the small input) —
+      // measured 5x faster than the gemm-based kernel the plain layouts get on LeNet's conv1
+      const convolution_backward_weights::primitive_desc alt = make(anyOf(pd_.src_desc().dims()), anyOf(dyD.dims()));
+      if (!isReference(alt) && alt.diff_dst_desc() == dyD) {
+        pd = alt;
+        src = memory(alt.src_desc(), e_.eng);
+        srcForW_ = e_.reorder(src_, src);
+      }
+    }
     if (isReference(pd) && !isPlain(dyD)) {
-      const convolution_backward_weights::primitive_desc alt = make(plainOf(dyD));
+      const convolution_backward_weights::primitive_desc alt = make(pd_.src_desc(), plainOf(dyD));
       if (!isReference(alt)) {
         pd = alt;
         dy = plainDy(alt.diff_dst_desc());
@@ -112,7 +123,7 @@ class ConvOp final : public Op {
       dw = memory(pd.diff_weights_desc(), e_.eng);
       unpackDw_ = e_.reorder(dw, dwPlain);
     }
-    bwdW_ = e_.step(pd, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    bwdW_ = e_.step(pd, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
     if (s_.bias) bwdW_.args[DNNL_ARG_DIFF_BIAS] = memory(biasD_, e_.eng, p_.db);
   }
 
@@ -162,6 +173,7 @@ class ConvOp final : public Op {
   memory src_, bias_;
   PackedWeights w_, wD_;
   Step toSrc_, fwd_, plain_, bwdW_, unpackDw_, toPlainDy_, bwdD_;
+  Step srcForW_;  // the input in the backward-weights kernel's layout, when it differs
   memory plainDy_;
   bool plainDyW_ = false;  // the backward weights reads plainDy_
 };
