@@ -68,7 +68,7 @@ export interface NativeNet {
   dispose(): void;
 }
 
-/** What a CUDA build reports about the machine (native/binding/cuda_napi.cc). */
+/** What a CUDA build reports about the machine (native/binding/cuda.cc). */
 export interface CudaStatus {
   usable: boolean;
   /** Empty when usable; else the missing piece (driver, device, cuDNN, cuBLAS). */
@@ -205,7 +205,7 @@ function tryLoad(file: string): NativeBinding | string {
 }
 
 /**
- * Loads the addon from a package root: the prebuild for this platform, then a local build.
+ * Loads the addon from a package root: a local build (build/Release) first, then the prebuild for this platform.
  * @throws GenConvNetError E_NATIVE_LOAD listing every place tried and why it failed, and what to do.
  */
 export function loadNativeFrom(root: string): NativeBinding {

@@ -2,7 +2,6 @@
 // on a chosen backend, it runs forward/backward, input gradients of nodes and SGD steps as
 // Promises, and exposes parameters by name in PyTorch's shapes. dispose() frees native memory.
 import { type BackendName, type Device, resolveBackend } from './backend';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { GenConvNetError, expected } from './errors';
 import { loadNative, type NativeNet } from './native';
 import { type Node, type NodeRef, resolveNode } from './nodes';
@@ -274,6 +273,8 @@ export class Network {
    * @throws GenConvNetError E_IO when the file cannot be written.
    */
   async save(path: string, options: { extra?: unknown } = {}): Promise<void> {
+    // imported here, not at the top: checkpoint.ts builds Networks, so a static import would be a cycle
+    const { saveCheckpoint } = await import('./checkpoint');
     await saveCheckpoint(this, path, options);
   }
 
@@ -282,6 +283,7 @@ export class Network {
    * @throws GenConvNetError E_CHECKPOINT for a bad file (truncated, not safetensors, tensors not matching the spec).
    */
   static async load(path: string, options: NetworkOptions = {}): Promise<Network> {
+    const { loadCheckpoint } = await import('./checkpoint');
     return (await loadCheckpoint(path, options)).net;
   }
 

@@ -53,7 +53,7 @@ while IFS= read -r f; do
 done < <(find native -name '*.cu' | sort)
 
 defs="-DGCN_HAVE_CUDA -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED"
-for f in native/backends/cuda_*.cc native/engine/net.cc native/binding/addon.cc; do
+for f in native/backends/cuda_*.cc native/binding/cuda.cc native/engine/net.cc native/binding/addon.cc; do
   echo "$CXX -c $f"
   # shellcheck disable=SC2086
   "$CXX" -std=c++17 -O2 -Wall -Wextra -Wno-unused-parameter $cxx_warn $defs -I"$CUDA_HOME/include" -I"$ADDON_INC" \

@@ -206,15 +206,16 @@ async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promis
     return new GenConvNetError('E_CHECKPOINT', `Cannot resume from ${file}: ${why}`);
   };
   if (!state) throw fail('it holds no trainer state (it was not written by train)');
-  if (JSON.stringify(validateSpecLayers(meta.spec)) !== JSON.stringify(validateSpecLayers(r.spec))) throw fail('it is a checkpoint of another model');
+  if (!sameModel(meta.spec, r.spec)) throw fail('it is a checkpoint of another model');
   if (state.config.seed !== r.o.seed || state.config.batch !== r.o.batch || state.config.phases !== formatPhases(r.phases))
     throw fail(`its run used seed ${state.config.seed}, batch ${state.config.batch}, phases ${state.config.phases}; pass the same options to continue it`);
   net.loadOptimizerState(tensors as Record<string, { data: ArrayLike<number> }>);
   return { net, state };
 }
 
-function validateSpecLayers(spec: NetSpec): unknown {
-  return { input: spec.input, layers: spec.layers };
+/** Whether two specs describe the same model (input and layers; the name may differ). */
+function sameModel(a: NetSpec, b: NetSpec): boolean {
+  return JSON.stringify({ input: a.input, layers: a.layers }) === JSON.stringify({ input: b.input, layers: b.layers });
 }
 
 /**

@@ -3,7 +3,7 @@
 // on both CPU backends, for DG, GG and a mixture, with SGD and Adam; it is one native crossing per
 // step (the binding's debug counter), and a trainer epoch is one crossing per step and eval batch.
 import test from 'ava';
-import { availableBackends, type BackendName } from '../../lib/backend';
+import type { BackendName } from '../../lib/backend';
 import { loadNative } from '../../lib/native';
 import { Network } from '../../lib/network';
 import { Rng } from '../../lib/rng';
@@ -11,6 +11,8 @@ import type { NetSpec } from '../../lib/spec';
 import { computeObjective, type Objective } from '../../lib/train/objectives';
 import type { OptimizerOptions } from '../../lib/train/step';
 import { train } from '../../lib/train/trainer';
+import { backendTest } from '../helpers/backends';
+import { maxRelDiff } from '../helpers/compare';
 
 const spec: NetSpec = {
   input: [2, 12, 12],
@@ -50,12 +52,7 @@ async function fourCalls(net: Network, x: Float32Array, y: Int32Array, objective
 
 /** max |a - b| / max |b| over every parameter. */
 function relDiff(a: Network, b: Network): number {
-  let num = 0, den = 0;
-  for (const p of b.parameters) {
-    const u = a.getParameter(p.name), v = b.getParameter(p.name);
-    for (let i = 0; i < v.length; i++) (num = Math.max(num, Math.abs(u[i] - v[i]))), (den = Math.max(den, Math.abs(v[i])));
-  }
-  return num / den;
+  return maxRelDiff(b.parameters.map((p): [Float32Array, Float32Array] => [a.getParameter(p.name), b.getParameter(p.name)]));
 }
 
 const objectives: Objective[] = [{ kind: 'dg' }, { kind: 'gg' }, { kind: 'mix', lambda: 0.3 }];
@@ -65,8 +62,7 @@ for (const backend of backends)
   for (const objective of objectives)
     for (const kind of ['sgd', 'adam'] as const) {
       const title = `${backend} ${objective.kind} ${kind}: trainStep equals the four-call path after ${STEPS} steps`;
-      const run = availableBackends().includes(backend) ? test.serial : test.skip; // serial: oneDNN's threads spin
-      run(title, async (t) => {
+      backendTest(backend, title, async (t) => {
         const fused = Network.create(spec, { backend, seed: 7 });
         const split = Network.create(spec, { backend, seed: 7 });
         let ce = 0;
@@ -83,7 +79,7 @@ for (const backend of backends)
         t.true(d <= 1e-6, `relative difference ${d}`);
         fused.dispose();
         split.dispose();
-      });
+      }, { serial: true }); // serial: oneDNN's threads spin
     }
 
 test('trainStep returns the scores only when asked, and the step statistics of computeObjective', async (t) => {

@@ -17,7 +17,7 @@ objs=()
 for f in $(grep -o '"native/[^"]*\.cc"' binding.gyp | tr -d '"' | grep -v onednn | sort -u); do
   $CXX $flags -c "$f" -o "$tmp/$(echo "$f" | tr / _).o" && objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
-for f in native/backends/cuda_net.cc native/backends/cuda_napi.cc bench/gpu/emulate/emu_fakes.cc; do
+for f in native/backends/cuda_net.cc native/binding/cuda.cc bench/gpu/emulate/emu_fakes.cc; do
   $CXX $flags -include bench/gpu/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o" && objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
 for f in $(find native -name '*.cu' ! -name cuda_util.cu | sort); do
