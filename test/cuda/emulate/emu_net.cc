@@ -1,4 +1,4 @@
-// bench/gpu/emulate/emu_net.cc — the whole CUDA backend (CudaNet of cuda_net.cc with every kernel
+// test/cuda/emulate/emu_net.cc — the whole CUDA backend (CudaNet of cuda_net.cc with every kernel
 // emulated and cuDNN/cuBLAS stood in for by emu_fakes.cc) against the reference backend: scores in
 // evaluation and training, parameter gradients, nodeGrad, SGD and Adam steps, optimizer slots and a
 // change of batch size, on small nets that use every layer kind (Caffe pooling, groups, LRN, dropout).

@@ -1,4 +1,4 @@
-// bench/gpu/emulate/emu.h — runs the backend's custom CUDA kernels on the CPU, unmodified, to check
+// test/cuda/emulate/emu.h — runs the backend's custom CUDA kernels on the CPU, unmodified, to check
 // their index arithmetic and reductions without a GPU. Force-included (g++ -include) into copies of
 // the .cu files whose `k<<<grid, block, shmem, stream>>>(args)` launches were rewritten to
 // `emu::launch(k, grid, block, shmem, stream, args)`. A launch runs its blocks one after another,
