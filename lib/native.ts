@@ -68,10 +68,25 @@ export interface NativeNet {
   dispose(): void;
 }
 
-/** What a CUDA build reports about the machine (native/binding/cuda.cc). */
-export interface CudaStatus {
+/** One run-time library of the CUDA backend: what was looked for, where, and what loaded. */
+export interface CudaLibrarySearch {
+  /** 'the NVIDIA driver', 'cuDNN' or 'cuBLAS'. */
+  name: string;
+  /** The variable that names the file instead ('' for the driver). */
+  envVar: string;
+  /** The file names looked for, preferred first. */
+  files: string[];
+  /** Where, in order: folders, and the dynamic loader's own path. */
+  places: string[];
+  /** Files that exist but did not load, each with the reason. */
+  errors: string[];
+  /** The file that loaded, '' when none did. */
+  loaded: string;
+}
+
+/** What a CUDA build's probe saw (native/binding/cuda.cc). */
+export interface NativeCudaStatus {
   usable: boolean;
-  /** Empty when usable; else the missing piece (driver, device, cuDNN, cuBLAS). */
   reason: string;
   device: string;
   computeCapability: number;
@@ -81,6 +96,7 @@ export interface CudaStatus {
   cudnnPath: string;
   cublasPath: string;
   tf32: boolean;
+  libraries: CudaLibrarySearch[];
 }
 
 export interface NativeBinding {
@@ -88,8 +104,8 @@ export interface NativeBinding {
   backends(): string[];
   /** Debug: JS -> native crossings so far (native/binding/crossings.h); tests count calls per step. */
   debugCrossings(): number;
-  /** CUDA builds only: what the CUDA backend found on this machine (usable, or the missing piece). */
-  cudaStatus?(): CudaStatus;
+  /** CUDA builds only: whether the backend can run here and where its libraries were looked for. */
+  cudaStatus?: () => NativeCudaStatus;
   /** CUDA builds only: defaults of nets created afterwards (TF32 tensor-core math). */
   cudaSetOptions?(options: { tf32?: boolean }): void;
   /** CUDA builds only: the same two kernels run on the GPU (host arrays in and out). */

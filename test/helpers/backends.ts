@@ -14,7 +14,7 @@ export function unavailableReason(backend: BackendName): string {
   }
   if (have.includes(backend)) return '';
   if (backend === 'onednn') return 'this build has no oneDNN backend (apt-get install libdnnl-dev, then rebuild the addon)';
-  if (backend === 'cuda') return cudaStatus()?.reason || 'this build has no CUDA backend (build it with `npm run build:cuda`)';
+  if (backend === 'cuda') return cudaStatus().reason || 'the CUDA backend is not usable here';
   return `backend ${backend} is not available`;
 }
 
