@@ -16,6 +16,7 @@
         "native/ops/objective/cpu.cc",
         "native/ops/optim/cpu.cc",
         "native/engine/net.cc",
+        "native/engine/train_step.cc",
         "native/engine/shapes.cc",
         "native/backends/reference_net.cc",
         "native/ops/conv/reference.cc",
@@ -29,7 +30,8 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fopenmp", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "ldflags": ["-fopenmp"],
       "conditions": [
         ["with_onednn==1", {
           "defines": ["GCN_HAVE_ONEDNN"],

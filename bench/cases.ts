@@ -82,10 +82,24 @@ export function trainingFlops(spec: NetSpec): { forward: number; step: number } 
   return { forward, step };
 }
 
-/** The benchmark's jobs: the LeNet step, then each AlexNet conv layer. */
+/**
+ * A wider LeNet-style net (the issue's "more channels, a wider fully connected layer"):
+ * conv 5x5 64, pool, conv 5x5 128, pool, fc 1024, relu, fc 10 — ~10x LeNet's FLOPs per image.
+ */
+export function wideLenet(): NetSpec {
+  const spec = lenet();
+  return {
+    ...spec,
+    name: 'lenet-wide',
+    layers: spec.layers.map((l) => (l.type === 'conv' ? { ...l, out: l.name === 'conv1' ? 64 : 128 } : l.type === 'linear' && l.name === 'fc1' ? { ...l, out: 1024 } : l)),
+  };
+}
+
+/** The benchmark's jobs: the LeNet step (Caffe's and a wider one), then each AlexNet conv layer. */
 export function makeJobs(options: { lenetBatch: number; alexnetBatch: number; timing: Timing; only?: string[] }): Job[] {
   const jobs: Job[] = [
     { kind: 'lenet-step', name: 'lenet', batch: options.lenetBatch, spec: lenet(), lr: 0.01, momentum: 0.9, weightDecay: 5e-4, seed: 1, timing: options.timing },
+    { kind: 'lenet-step', name: 'lenet-wide', batch: options.lenetBatch, spec: wideLenet(), lr: 0.01, momentum: 0.9, weightDecay: 5e-4, seed: 1, timing: options.timing },
     ...alexnetConvs().map((conv): Job => ({ kind: 'conv', name: `alexnet-${conv.name}`, batch: options.alexnetBatch, conv, seed: 2, timing: options.timing })),
   ];
   const only = options.only;

@@ -100,3 +100,14 @@ export function othersCores(a: CpuSnapshot | null, b: CpuSnapshot | null, cores:
   const others = Math.max(0, b.busy - a.busy - (b.own - a.own));
   return Math.round((others / (b.total - a.total)) * cores * 100) / 100;
 }
+
+/**
+ * Why a ratio against the peer would be void, or null: PyTorch's fully connected layers run on
+ * whatever libblas.so.3 points to, and Debian's reference BLAS (libblas3) makes them several
+ * times slower than the OpenBLAS a user has. `blas` is the library the peer process mapped.
+ */
+export function peerBlasProblem(blas: string | null | undefined): string | null {
+  if (!blas) return "the peer did not report which BLAS it loaded";
+  if (/openblas|mkl|blis/i.test(blas)) return null;
+  return `the peer's BLAS is ${blas} (Debian's reference BLAS?), not OpenBLAS; run bench/setup.sh (apt-get install -y libopenblas0-pthread python3-torch)`;
+}

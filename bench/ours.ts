@@ -5,38 +5,21 @@ import { Network, Rng, type NetSpec } from '../lib';
 import type { Job } from './cases';
 import { measure, timed, type Samples, type Step } from './timing';
 
-/** dL/dscores of the mean softmax cross-entropy over the batch (written into out). */
-export function softmaxCrossEntropyGrad(scores: Float32Array, labels: Int32Array, classes: number, out: Float32Array): void {
-  const n = labels.length;
-  for (let i = 0; i < n; i++) {
-    const row = i * classes;
-    let max = -Infinity;
-    for (let k = 0; k < classes; k++) max = Math.max(max, scores[row + k]);
-    let sum = 0;
-    for (let k = 0; k < classes; k++) sum += (out[row + k] = Math.exp(scores[row + k] - max));
-    for (let k = 0; k < classes; k++) out[row + k] = (out[row + k] / sum - (k === labels[i] ? 1 : 0)) / n;
-  }
-}
-
 function randomBatch(rng: Rng, n: number, shape: number[]): Float32Array {
   return rng.fillNormal(new Float32Array(n * shape.reduce((a, b) => a * b, 1))) as Float32Array;
 }
 
 /**
- * Forward, loss gradient, backward and SGD update on one fixed batch, timed as one step.
+ * Forward, loss gradient, backward and SGD update on one fixed batch, timed as one step: one
+ * fused native call (Network.trainStep, DG = softmax cross-entropy).
  * Pixels are uniform in [0, 1) like Caffe's scaled MNIST (std-1 noise diverges at lr 0.01).
  */
 function lenetStep(job: Extract<Job, { kind: 'lenet-step' }>, net: Network): Record<string, Step> {
   const rng = new Rng(job.seed);
   const x = Float32Array.from({ length: job.batch * net.inputShape.reduce((a, b) => a * b, 1) }, () => rng.uniform());
   const labels = Int32Array.from({ length: job.batch }, () => rng.int(net.classes));
-  const dscores = new Float32Array(job.batch * net.classes);
-  const step: Step = () => timed(async () => {
-    const scores = await net.forward(x, { train: true });
-    softmaxCrossEntropyGrad(scores, labels, net.classes, dscores);
-    await net.backward(dscores);
-    await net.sgdStep({ lr: job.lr, momentum: job.momentum, weightDecay: job.weightDecay });
-  });
+  const optimizer = { kind: 'sgd' as const, lr: job.lr, momentum: job.momentum, weightDecay: job.weightDecay };
+  const step: Step = () => timed(() => net.trainStep(x, labels, { objective: { kind: 'dg' }, optimizer }));
   return { step };
 }
 

@@ -81,17 +81,29 @@ export function totalRow(rows: Row[], jobs: string[], pass: string, threads: num
 type Metric = (row: Row) => number[];
 const sum = (row: Row | undefined, metric: Metric) => (row ? summarize(metric(row)) : null);
 
+/**
+ * fp32 peak GFLOP/s per core the "% of peak" column divides by: ARCHITECTURE.md's measured
+ * ~262 (AVX-512 at ~4.1 GHz); BENCH_PEAK_GFLOPS_PER_CORE overrides it for another machine.
+ */
+export const PEAK_PER_CORE = Number(process.env.BENCH_PEAK_GFLOPS_PER_CORE) || 262;
+
+const LENET_JOBS: Record<string, string> = { lenet: "Caffe's LeNet", 'lenet-wide': 'wider LeNet (conv 64, 128; fc 1024)' };
+
 function lenetTable(rows: Row[], info: RunInfo): string[] {
   const out = [
-    `### LeNet training step (batch ${info.lenetBatch}: forward, softmax cross-entropy, backward, SGD momentum 0.9)`, '',
-    `| threads | ours (${info.backend}) images/s | PyTorch images/s | ours GFLOP/s | PyTorch GFLOP/s | ours / PyTorch |`,
-    '|---:|---:|---:|---:|---:|---:|',
+    `### LeNet training step (batch ${info.lenetBatch}: forward, softmax cross-entropy, backward, SGD momentum 0.9; one trainStep call for ours)`, '',
+    `| net | threads | ours (${info.backend}) images/s | PyTorch images/s | ours GFLOP/s (% of ${PEAK_PER_CORE}/core peak) | PyTorch GFLOP/s | ours / PyTorch |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const t of info.threads) {
-    const o = find(rows, 'lenet', 'step', t, 'ours');
-    const p = find(rows, 'lenet', 'step', t, 'torch');
-    out.push(`| ${t} | ${cell(sum(o, imagesPerSecond))} | ${cell(sum(p, imagesPerSecond))} | ${cell(sum(o, gflops))} | ${cell(sum(p, gflops))} | ${ratio(sum(o, imagesPerSecond), sum(p, imagesPerSecond))} |`);
-  }
+  for (const [job, title] of Object.entries(LENET_JOBS))
+    for (const t of info.threads) {
+      const o = find(rows, job, 'step', t, 'ours');
+      const p = find(rows, job, 'step', t, 'torch');
+      if (!o && !p) continue;
+      const g = sum(o, gflops);
+      const pct = g ? ` (${((100 * g.median) / (PEAK_PER_CORE * t)).toFixed(0)} %)` : '';
+      out.push(`| ${title} | ${t} | ${cell(sum(o, imagesPerSecond))} | ${cell(sum(p, imagesPerSecond))} | ${cell(g)}${pct} | ${cell(sum(p, gflops))} | ${ratio(sum(o, imagesPerSecond), sum(p, imagesPerSecond))} |`);
+    }
   return out;
 }
 
@@ -150,7 +162,7 @@ function header(info: RunInfo): string[] {
 export function renderMarkdown(rows: Row[], info: RunInfo): string {
   const convJobs = [...new Set(rows.filter((r) => r.job.startsWith('alexnet-')).map((r) => r.job))];
   const parts = [header(info)];
-  if (rows.some((r) => r.job === 'lenet')) parts.push(lenetTable(rows, info), ['']);
+  if (rows.some((r) => r.job in LENET_JOBS)) parts.push(lenetTable(rows, info), ['']);
   if (convJobs.length) parts.push(layerTable(rows, info, convJobs), [''], totalTable(rows, info, convJobs), ['']);
   return parts.flat().join('\n');
 }

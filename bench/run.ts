@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { availableBackends } from '../lib';
 import { convFlops, makeJobs, passesOf, trainingFlops, type Job, type Timing } from './cases';
-import { cpuSnapshot, machineInfo, othersCores } from './machine';
+import { cpuSnapshot, machineInfo, othersCores, peerBlasProblem } from './machine';
 import { gflops, imagesPerSecond, renderMarkdown, type Row, type RunInfo, type Side } from './report';
 import { summarize, type Samples } from './timing';
 
@@ -91,7 +91,7 @@ interface ChildResult {
   threads: number | null;
   backend?: string;
   passes: Record<string, Samples>;
-  versions?: { torch: string; onednn: string | null; python: string };
+  versions?: { torch: string; onednn: string | null; python: string; blas?: string | null };
 }
 
 /** Runs one child with OMP_NUM_THREADS=threads; resolves with its last stdout line as JSON. */
@@ -175,6 +175,9 @@ async function measureAll(jobs: Job[], o: Options): Promise<{ rows: Row[]; torch
       for (let round = 0; round < o.rounds; round++) {
         const { rows: got, peer } = await measurePair(job, t, o, round);
         torch = peer?.versions ?? torch;
+        // a ratio against a crippled peer is void: refuse it rather than report it
+        const problem = peer ? peerBlasProblem(peer.versions?.blas) : null;
+        if (problem) throw new Error(`refusing to report ratios: ${problem}`);
         merge(pairRows, got);
       }
       progress(pairRows);

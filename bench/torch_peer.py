@@ -101,9 +101,21 @@ def conv_passes(job):
     return {"fwd": fwd, "bwd": bwd}
 
 
+def blas_in_use():
+    """The BLAS library this process mapped for its fully connected layers (after a run)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return None
+    paths = sorted(os.path.realpath(p) for p in paths)
+    return paths[0] if len(paths) == 1 else (" ".join(paths) or None)
+
+
 def versions():
     m = re.search(r"MKL-DNN v([\d.]+)", torch.__config__.show())
-    return {"torch": torch.__version__, "onednn": m.group(1) if m else None, "python": platform.python_version()}
+    return {"torch": torch.__version__, "onednn": m.group(1) if m else None, "python": platform.python_version(),
+            "blas": blas_in_use()}
 
 
 def main():

@@ -32,6 +32,18 @@ export function cudaStatus(): CudaStatus {
   };
 }
 
+/**
+ * Sets the CUDA backend's defaults for networks created afterwards: `tf32` allows TF32 tensor-core
+ * math in convolutions and matrix products (faster, ~1e-3 relative error).
+ * @throws GenConvNetError E_BACKEND when this build has no CUDA backend; E_INVALID_ARGUMENT for a non-boolean tf32.
+ */
+export function setCudaOptions(options: { tf32?: boolean }): void {
+  const native = loadNative();
+  if (!native.cudaSetOptions) throw new GenConvNetError('E_BACKEND', `Expected a build with the CUDA backend for setCudaOptions but received one without it; ${cudaMissing()}`);
+  if (options?.tf32 !== undefined && typeof options.tf32 !== 'boolean') throw expected('a boolean', 'tf32', options.tf32);
+  native.cudaSetOptions({ tf32: options.tf32 });
+}
+
 /** Why the CUDA backend is not available: not in this build, or the piece this machine lacks. */
 function cudaMissing(): string {
   const status = cudaStatus();

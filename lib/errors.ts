@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'E_DIVERGED'
   | 'E_SAMPLER'
   | 'E_NO_MEMORY'
+  | 'E_CUDA'
   | 'E_INTERNAL';
 
 /** The one error class of the library. */

@@ -1,10 +1,12 @@
-// lib/native.ts — the only place that loads the native addon: a local build/Release, else the
-// prebuild for this platform (the order node-gyp-build uses), or exactly the file GENCONVNET_ADDON
-// names (the sanitizer build). The binding's shape is typed
-// once here; a load failure becomes one GenConvNetError that says what to do.
+// lib/native.ts — the only place that loads the native addon: a local build/Release first, else
+// the prebuild for this platform (as node-gyp-build orders them), or exactly the file
+// GENCONVNET_ADDON names (the sanitizer build). The binding's shape is typed once here, CUDA
+// functions included, and every call goes through a wrapper: a native failure becomes a
+// GenConvNetError with its stable code and the caller's JavaScript stack (as sharp's nativeError
+// does); a load failure becomes one GenConvNetError that says what to do.
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { GenConvNetError } from './errors';
+import { GenConvNetError, type ErrorCode } from './errors';
 
 /** A layer as the native engine receives it: normalized, validated, JSON-serializable. */
 export interface NativeLayer {
@@ -21,11 +23,39 @@ export interface NativeNode {
   mean: boolean;
 }
 
+/** The optimizer of a fused training step, as the engine receives it (validated in lib/train/step.ts). */
+export interface NativeOptimizer {
+  kind: 'sgd' | 'adam';
+  lr: number;
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  decoupled?: boolean;
+  step?: number;
+}
+
+/** Per-batch scalars of a fused training step or a batch evaluation. */
+export interface NativeBatchStats {
+  crossEntropy: number;
+  ggLogLik: number;
+  labelled: number;
+  correct: number;
+  /** evaluate only: labelled rows whose label ranks among the 5 top scores. */
+  top5: number;
+  /** false when a score or the loss was not finite (trainStep then made no update). */
+  finite: boolean;
+  scores?: Float32Array;
+}
+
 export interface NativeNet {
   readonly backend: string | null;
   forward(x: Float32Array, n: number, train: boolean): Promise<Float32Array>;
   backward(dscores: Float32Array): Promise<void>;
   nodeGrad(x: Float32Array, n: number, node: NativeNode): Promise<{ values: Float32Array; grad: Float32Array }>;
+  trainStep(x: Float32Array, labels: Int32Array, n: number, lambda: number, optimizer: NativeOptimizer, wantScores: boolean): Promise<NativeBatchStats>;
+  evaluate(x: Float32Array, labels: Int32Array, n: number): Promise<NativeBatchStats>;
   sgdStep(lr: number, momentum: number, weightDecay: number): Promise<void>;
   adamStep(lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): Promise<void>;
   readSlot(i: number, slot: number): Float32Array;
@@ -55,7 +85,7 @@ export interface CudaLibrarySearch {
   loaded: string;
 }
 
-/** What a CUDA build's probe saw (native/backends/cuda_napi.cc). */
+/** What a CUDA build's probe saw (native/binding/cuda.cc). */
 export interface NativeCudaStatus {
   usable: boolean;
   reason: string;
@@ -77,6 +107,8 @@ export interface NativeBinding {
   debugCrossings(): number;
   /** CUDA builds only: whether the backend can run here and where its libraries were looked for. */
   cudaStatus?: () => NativeCudaStatus;
+  /** CUDA builds only: defaults of nets created afterwards (TF32 tensor-core math). */
+  cudaSetOptions?(options: { tf32?: boolean }): void;
   /** CUDA builds only: the same two kernels run on the GPU (host arrays in and out). */
   cudaObjective?: NativeBinding['objective'];
   cudaLeapfrog?: NativeBinding['leapfrog'];
@@ -114,18 +146,83 @@ let cached: NativeBinding | undefined;
 /** Root of the installed package (where binding.gyp and prebuilds/ live). */
 export const packageRoot = path.resolve(__dirname, '..', '..');
 
+const CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'E_INVALID_ARGUMENT', 'E_SHAPE', 'E_SPEC', 'E_NOT_FINITE', 'E_CHECKPOINT', 'E_DATA', 'E_NATIVE_LOAD', 'E_BACKEND',
+  'E_DISPOSED', 'E_BUSY', 'E_IO', 'E_DIVERGED', 'E_SAMPLER', 'E_CUDA', 'E_INTERNAL',
+]);
+
+/**
+ * A native failure as a GenConvNetError: its code kept (E_INTERNAL when it has none we know), the
+ * message it carried, and the stack of the JavaScript call that led to it.
+ */
+export function nativeError(err: unknown, callerStack: string | undefined, call: string): GenConvNetError {
+  if (err instanceof GenConvNetError) return err;
+  const raw = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof raw?.code === 'string' && CODES.has(raw.code) ? (raw.code as ErrorCode) : 'E_INTERNAL';
+  const text = typeof raw?.message === 'string' ? raw.message : String(err);
+  const message = code === 'E_INTERNAL' && !/^Expected /.test(text) ? `Expected ${call} to succeed but received a native failure: ${text}` : text;
+  const out = new GenConvNetError(code, message, { cause: err });
+  if (callerStack) out.stack = `${out.name}: ${message}\n${callerStack.split('\n').slice(1).join('\n')}`;
+  return out;
+}
+
+type AnyFn = (...args: never[]) => unknown;
+
+/** Wraps one binding function: sync throws and async rejections both become nativeError()s. */
+function wrapCall<F extends AnyFn>(fn: F, call: string): F {
+  const wrapped = function (this: unknown, ...args: Parameters<F>): unknown {
+    const caller: { stack?: string } = {};
+    Error.captureStackTrace(caller, wrapped);
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (err) {
+      throw nativeError(err, caller.stack, call);
+    }
+    if (result instanceof Promise) return result.catch((err: unknown) => Promise.reject(nativeError(err, caller.stack, call)));
+    return result;
+  };
+  return wrapped as unknown as F;
+}
+
+/** A NativeNet whose methods are wrapped (wrappers made once per method name). */
+function wrapNet(net: NativeNet): NativeNet {
+  const cache = new Map<PropertyKey, unknown>();
+  return new Proxy(net, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (!cache.has(key)) cache.set(key, wrapCall((value as AnyFn).bind(target), `NativeNet.${String(key)}`));
+      return cache.get(key);
+    },
+  });
+}
+
+/** The binding with every function and the NativeNet class wrapped. */
+function wrapBinding(raw: NativeBinding): NativeBinding {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'NativeNet') continue;
+    out[key] = typeof value === 'function' ? wrapCall(value as AnyFn, key) : value;
+  }
+  const Raw = raw.NativeNet;
+  // called with `new`, the wrapper returns the wrapped net, which `new` then yields
+  out.NativeNet = wrapCall((...args: ConstructorParameters<typeof Raw>) => wrapNet(new Raw(...args)), 'new NativeNet');
+  return out as unknown as NativeBinding;
+}
+
 /** Tries one candidate addon file; returns the binding or the reason it did not load. */
 function tryLoad(file: string): NativeBinding | string {
   if (!existsSync(file)) return 'not found';
   try {
-    return require(file) as NativeBinding;
+    return wrapBinding(require(file) as NativeBinding);
   } catch (err) {
     return (err instanceof Error ? err.message : String(err)).split('\n')[0];
   }
 }
 
 /**
- * Loads the addon from a package root: the prebuild for this platform, then a local build.
+ * Loads the addon from a package root: a local build (build/Release) first, then the prebuild for this platform.
  * @throws GenConvNetError E_NATIVE_LOAD listing every place tried and why it failed, and what to do.
  */
 export function loadNativeFrom(root: string): NativeBinding {

@@ -2,7 +2,6 @@
 // on a chosen backend, it runs forward/backward, input gradients of nodes and SGD steps as
 // Promises, and exposes parameters by name in PyTorch's shapes. dispose() frees native memory.
 import { type BackendName, type Device, resolveBackend } from './backend';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { GenConvNetError, expected } from './errors';
 import { loadNative, type NativeNet } from './native';
 import { type Node, type NodeRef, resolveNode } from './nodes';
@@ -10,6 +9,8 @@ import { preset } from './presets';
 import { Rng } from './rng';
 import { checkBudget, defaultMaxBytes, estimateBytes } from './budget';
 import { type InitSpec, type NetSpec, type ResolvedSpec, specBytes, validateSpec } from './spec';
+import type { Objective } from './train/objectives';
+import { lambdaOf, stepResult, toNativeOptimizer, type OptimizerOptions, type TrainStepResult } from './train/step';
 
 /** How images were preprocessed before entering the net; stored in checkpoints. */
 export interface Preprocessing {
@@ -170,24 +171,39 @@ export class Network {
   /** One SGD step on all parameters with the gradients of the last backward (PyTorch's SGD semantics). */
   async sgdStep(options: { lr: number; momentum?: number; weightDecay?: number }): Promise<void> {
     if (typeof options !== 'object' || options === null) throw expected('an options object {lr, momentum?, weightDecay?}', 'sgdStep options', options);
-    const { lr, momentum = 0, weightDecay = 0 } = options;
-    for (const [k, v] of Object.entries({ lr, momentum, weightDecay }))
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw expected('a finite number >= 0', k, v);
-    if (momentum >= 1) throw expected('a number in [0, 1)', 'momentum', momentum);
-    await this.net().sgdStep(lr, momentum, weightDecay);
+    const o = toNativeOptimizer({ kind: 'sgd', ...options });
+    await this.net().sgdStep(o.lr, o.momentum!, o.weightDecay!);
   }
 
   /** One Adam (or AdamW when decoupled) step; `step` counts from 1 for bias correction. */
   async adamStep(options: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; decoupled?: boolean; step: number }): Promise<void> {
     if (typeof options !== 'object' || options === null) throw expected('an options object {lr, step, …}', 'adamStep options', options);
-    const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, decoupled = false, step } = options;
-    for (const [k, v] of Object.entries({ lr, beta1, beta2, eps, weightDecay }))
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw expected('a finite number >= 0', k, v);
-    // eps 0 turns a weight whose gradient was always 0 into 0/0 = NaN; below 1e-30 it rounds to 0 in float32.
-    if (eps < 1e-30) throw expected('a number >= 1e-30', 'eps', eps);
-    if (beta1 >= 1 || beta2 >= 1) throw expected('betas below 1', 'beta1/beta2', [beta1, beta2]);
-    if (!Number.isInteger(step) || step < 1) throw expected('an integer >= 1', 'step', step);
-    await this.net().adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    const o = toNativeOptimizer({ kind: 'adam', ...options });
+    await this.net().adamStep(o.lr, o.beta1!, o.beta2!, o.eps!, o.weightDecay!, o.decoupled!, o.step!);
+  }
+
+  /**
+   * One fused training step in one native call: forward (train mode), the objective on the
+   * backend's own scores, backward and the optimizer update. Labels: -1 = unlabelled.
+   * Same weights as forward + computeObjective + backward + sgdStep/adamStep.
+   * @throws GenConvNetError E_SHAPE / E_NOT_FINITE for a bad batch, E_INVALID_ARGUMENT for labels out of range or bad options.
+   */
+  async trainStep(x: Float32Array, labels: Int32Array, options: { objective: Objective; optimizer: OptimizerOptions; scores?: boolean }): Promise<TrainStepResult> {
+    const n = this.batchOf(x, 'input');
+    if (!(labels instanceof Int32Array) || labels.length !== n) throw expected(`an Int32Array of ${n} labels`, 'labels', labels, 'E_SHAPE');
+    const optimizer = toNativeOptimizer(options.optimizer);
+    return stepResult(await this.net().trainStep(x, labels, n, lambdaOf(options.objective), optimizer, options.scores === true));
+  }
+
+  /**
+   * Statistics of one labelled batch in eval mode: cross-entropy, GG log-likelihood, top-1 and top-5 hits.
+   * @throws GenConvNetError E_SHAPE for a bad batch, E_INVALID_ARGUMENT for labels outside [0, classes).
+   */
+  async evaluateBatch(x: Float32Array, labels: Int32Array): Promise<{ crossEntropy: number; ggLogLik: number; correct: number; top5: number; n: number }> {
+    const n = this.batchOf(x, 'input');
+    if (!(labels instanceof Int32Array) || labels.length !== n) throw expected(`an Int32Array of ${n} labels`, 'labels', labels, 'E_SHAPE');
+    const s = await this.net().evaluate(x, labels, n);
+    return { crossEntropy: s.crossEntropy, ggLogLik: s.ggLogLik, correct: s.correct, top5: s.top5, n };
   }
 
   /** Optimizer state (slot 0: momentum or Adam's m; slot 1: Adam's v) by parameter name. */
@@ -275,6 +291,8 @@ export class Network {
    * @throws GenConvNetError E_IO when the file cannot be written.
    */
   async save(path: string, options: { extra?: unknown } = {}): Promise<void> {
+    // imported here, not at the top: checkpoint.ts builds Networks, so a static import would be a cycle
+    const { saveCheckpoint } = await import('./checkpoint');
     await saveCheckpoint(this, path, options);
   }
 
@@ -283,6 +301,7 @@ export class Network {
    * @throws GenConvNetError E_CHECKPOINT for a bad file (truncated, not safetensors, tensors not matching the spec).
    */
   static async load(path: string, options: NetworkOptions = {}): Promise<Network> {
+    const { loadCheckpoint } = await import('./checkpoint');
     return (await loadCheckpoint(path, options)).net;
   }
 

@@ -59,7 +59,7 @@ async function hmcStep(job: Extract<GpuJob, { kind: 'hmc-step' }>, net: Network)
   const sampler = new Sampler(net, net.node(job.node), cfg, job.seed);
   const I = new Rng(job.seed).fillNormal(new Float32Array(job.chains * sampler.D), 0, job.sigma) as Float32Array;
   const state = await sampler.evaluate(I);
-  const hook = (loadNative() as unknown as { cudaLeapfrog?: typeof sampler.lf }).cudaLeapfrog;
+  const hook = loadNative().cudaLeapfrog;
   const J = I.slice(), p = new Float32Array(I.length);
   let grad = state.grad;
   const steps: Record<string, Step> = {
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const python = argValue(args, '--python', process.env.BENCH_PYTHON ?? 'python3');
   const only = argValue(args, '--only', '');
   const tf32 = args.includes('--tf32');
-  const native = loadNative() as unknown as { backends(): string[]; cudaSetOptions?: (o: { tf32: boolean }) => void; cudaStatus?: () => unknown };
+  const native = loadNative();
   if (!native.backends().includes('cuda')) throw new Error(`the cuda backend is not usable here: ${JSON.stringify(native.cudaStatus?.() ?? 'not compiled in')}`);
   native.cudaSetOptions?.({ tf32 });
   const results: Result[] = [];

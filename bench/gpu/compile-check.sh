@@ -2,7 +2,7 @@
 # bench/gpu/compile-check.sh — the CUDA backend's build check for machines without a GPU (CI): nvcc
 # compiles every native/**/*.cu to an object file, the host compiler compiles the backend's .cc files
 # and the GCN_HAVE_CUDA hooks (engine/net.cc, binding/addon.cc); then the custom kernels run on the CPU
-# against the reference (bench/gpu/emulate). No cuDNN, cuBLAS or GPU is needed.
+# against the reference (test/cuda/emulate). No cuDNN, cuBLAS or GPU is needed.
 #   bench/gpu/compile-check.sh              objects and emulation (about a minute on 2 cores)
 #   bench/gpu/compile-check.sh --strict     warnings are errors
 #   bench/gpu/compile-check.sh --link       also the whole CMake build, then loads the addon in Node
@@ -53,7 +53,7 @@ while IFS= read -r f; do
 done < <(find native -name '*.cu' | sort)
 
 defs="-DGCN_HAVE_CUDA -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED"
-for f in native/backends/cuda_*.cc native/engine/net.cc native/binding/addon.cc; do
+for f in native/backends/cuda_*.cc native/binding/cuda.cc native/engine/net.cc native/binding/addon.cc; do
   echo "$CXX -c $f"
   # shellcheck disable=SC2086
   "$CXX" -std=c++17 -O2 -Wall -Wextra -Wno-unused-parameter $cxx_warn $defs -I"$CUDA_HOME/include" -I"$ADDON_INC" \
@@ -61,8 +61,8 @@ for f in native/backends/cuda_*.cc native/engine/net.cc native/binding/addon.cc;
 done
 
 if [ "$emulate" = 1 ]; then
-  echo "kernels on the CPU (bench/gpu/emulate)"
-  if CUDA_INC="$CUDA_HOME/include" CXX="$CXX" bench/gpu/emulate/run.sh >"$out/emulate.log" 2>&1; then
+  echo "kernels on the CPU (test/cuda/emulate)"
+  if CUDA_INC="$CUDA_HOME/include" CXX="$CXX" test/cuda/emulate/run.sh >"$out/emulate.log" 2>&1; then
     tail -1 "$out/emulate.log" | sed 's/^/  /'
   else
     grep -E "FAIL|error" "$out/emulate.log" | head -20

@@ -215,13 +215,5 @@ export function loadDataset(name: DatasetName, options?: MnistOptions): DatasetS
   }
 }
 
-/**
- * Empties the module-scope cache (tests, or to free the memory of loaded datasets).
- * @throws never
- */
-export function clearDatasetCache(): void {
-  cache.clear();
-}
-
 /** For messages elsewhere: the dataset names {@link loadDataset} accepts. */
 export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'fashion-mnist'];

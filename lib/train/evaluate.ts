@@ -1,9 +1,8 @@
 // lib/train/evaluate.ts — evaluation of a network on a labelled set: top-1 and top-5 error,
 // cross-entropy and the held-out GG log-likelihood estimate (SPEC 3, monitoring), in eval mode
-// and in batches whose images form each batch's reference set.
+// and in batches whose images form each batch's reference set; each batch is one native call.
 import { expected } from '../errors';
 import type { Network } from '../network';
-import { computeObjective } from './objectives';
 
 export interface Evaluation {
   n: number;
@@ -11,14 +10,6 @@ export interface Evaluation {
   top5Error: number;
   crossEntropy: number;
   ggLogLik: number;
-}
-
-/** Ranks of the label among a row's scores (0 = the top score). */
-function rankOf(scores: Float32Array, row: number, classes: number, label: number): number {
-  const s = scores[row * classes + label];
-  let rank = 0;
-  for (let c = 0; c < classes; c++) if (scores[row * classes + c] > s) rank++;
-  return rank;
 }
 
 /**
@@ -43,24 +34,21 @@ export async function evaluate(net: Network, images: Float32Array, labels: Int32
 }
 
 /**
- * Evaluates `net` on a stream of preprocessed batches (each batch is its own GG reference set).
+ * Evaluates `net` on a stream of preprocessed batches (each batch is its own GG reference set);
+ * each batch is one native call (forward in eval mode and the batch's statistics).
  * @throws GenConvNetError from the network for mis-shaped images, or from the stream.
  */
 export async function evaluateBatches(net: Network, batches: AsyncIterable<{ x: Float32Array; y: Int32Array }>): Promise<Evaluation> {
-  const classes = net.classes;
   let top1 = 0, top5 = 0, ce = 0, gg = 0, n = 0;
   for await (const { x, y } of batches) {
     const m = y.length;
-    const scores = await net.forward(x);
-    const r = computeObjective(scores, y, classes, { kind: 'gg' }, { backend: net.backend });
+    const r = await net.evaluateBatch(x, y);
     ce += r.crossEntropy * m;
     gg += r.ggLogLik * m;
+    top1 += m - r.correct;
+    top5 += m - r.top5;
     n += m;
-    for (let i = 0; i < m; i++) {
-      const rank = rankOf(scores, i, classes, y[i]);
-      if (rank >= 1) top1++;
-      if (rank >= 5) top5++;
-    }
   }
+  if (n === 0) throw expected('at least one labelled image', 'evaluation set', 0, 'E_DATA');
   return { n, top1Error: top1 / n, top5Error: top5 / n, crossEntropy: ce / n, ggLogLik: gg / n };
 }

@@ -20,8 +20,9 @@ import { epochSeed, planEpoch } from './batches';
 import { evaluateBatches, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
 import { objectiveAt, phaseStart } from './joint';
-import { computeObjective, ggWeight } from './objectives';
+import { ggWeight } from './objectives';
 import { formatPhases, lrAt, parsePhases, type LrSchedule, type Phase } from './schedule';
+import type { OptimizerOptions } from './step';
 import type { BackendName, Device } from '../backend';
 
 export interface TrainOptions {
@@ -158,10 +159,11 @@ class Run {
     return lrAt({ type: o.schedule, lr: o.lr, warmupSteps: Math.round(o.warmupEpochs * this.stepsPerEpoch), stepSize: Math.round(this.stepsPerEpoch * (o.stepEpochs ?? Math.max(1, Math.floor(this.totalEpochs / 3)))), gamma: 0.1 }, globalStep, this.totalEpochs * this.stepsPerEpoch);
   }
 
-  async update(lr: number): Promise<void> {
+  /** The optimizer of the next step (Adam's step counter advances). */
+  optimizer(lr: number): OptimizerOptions {
     const o = this.r.o;
-    if (o.optimizer === 'adam') await this.net.adamStep({ lr, weightDecay: o.weightDecay, step: ++this.adamStep });
-    else await this.net.sgdStep({ lr, momentum: o.momentum, weightDecay: o.weightDecay });
+    if (o.optimizer === 'adam') return { kind: 'adam', lr, weightDecay: o.weightDecay, step: ++this.adamStep };
+    return { kind: 'sgd', lr, momentum: o.momentum, weightDecay: o.weightDecay };
   }
 
   async save(epoch: number): Promise<void> {
@@ -235,14 +237,12 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   for (let s = 0; s < plan.steps; s++) {
     const { x } = await batches.next(s);
     const y = Int32Array.from(plan.batch(s, withUnlabelled), (i) => run.labels[i]); // kept labels: -1 = unlabelled
-    const scores = await orDiverged(run, epoch, s, 'the loss is not finite (the scores overflowed float32)', run.net.forward(x, { train: true }));
     const objective = objectiveAt(phase, first + s, phase.epochs * plan.steps);
-    const r = computeObjective(scores, y, run.net.classes, objective, { backend: run.net.backend });
-    const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
-    if (!Number.isFinite(value) || !scores.every(Number.isFinite)) await diverged(run, epoch, s, `the loss is ${value}`);
-    await run.net.backward(r.grad);
     lr = run.lr(epoch * run.stepsPerEpoch + s);
-    await run.update(lr);
+    // one native call: forward, objective, backward and update (no update when not finite)
+    const r = await orDiverged(run, epoch, s, 'the loss is not finite (the scores overflowed float32)', run.net.trainStep(x, y, { objective, optimizer: run.optimizer(lr) }));
+    const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
+    if (!Number.isFinite(value) || !r.finite) await diverged(run, epoch, s, `the loss is ${value}`);
     loss += r.crossEntropy * r.labelled;
     gg += r.ggLogLik * r.labelled;
     wrong += r.labelled - r.correct;

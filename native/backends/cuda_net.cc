@@ -4,6 +4,7 @@
 // net's edges: the input, the scores, the score gradient, nodeGrad's results and the parameter
 // accessors. Everything sized by the batch (activations, convolution plans) is built once per n.
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "../engine/net.h"
@@ -31,6 +32,7 @@ struct Plan {
   std::vector<std::unique_ptr<ConvPlan>> conv;
   std::vector<DropoutCall> dropout;
   DeviceBuffer<float> values;  // nodeGrad's responses (n)
+  DeviceBuffer<int32_t> labels;  // trainStep's labels (n)
 };
 
 struct DevParams {
@@ -96,6 +98,33 @@ class CudaNet final : public Net {
                           ctx_.stream()),
           "cudaMemcpy (input gradient)");
     ctx_.sync();
+  }
+
+  // The fused step on device buffers: only the batch and labels go in, the scalars (and the
+  // scores when asked) come out; the objective writes its gradient straight into dact.back().
+  BatchStats trainStep(const float* x, const int32_t* labels, int n, float lambda, const OptimizerSpec& opt,
+                       float* scores) override {
+    checkLabels(labels, n, -1);
+    ctx_.activate();
+    n_ = 0;
+    ++dropoutStep_;
+    runForward(x, n, true, layers_.size());
+    Plan& p = *plan_;
+    const int K = int(outputShape().size());
+    check(cudaMemcpyAsync(p.labels.get(), labels, sizeof(int32_t) * size_t(n), cudaMemcpyHostToDevice, ctx_.stream()),
+          "cudaMemcpy (labels)");
+    if (scores)
+      check(cudaMemcpyAsync(scores, p.act.back(), sizeof(float) * size_t(n) * K, cudaMemcpyDeviceToHost, ctx_.stream()),
+            "cudaMemcpy (scores)");
+    const ObjectiveResult r = objective_cuda(ctx_.stream(), p.act.back(), p.labels.get(), n, K, lambda, p.dact.back(), objScratch_);
+    n_ = n;
+    // a non-finite score makes a row's or a column's log-sum-exp, and so the loss, non-finite
+    BatchStats st{r.crossEntropy, r.ggLogLik, r.labelled, r.correct, 0, true};
+    if (r.labelled > 0 && !(std::isfinite(r.crossEntropy) && std::isfinite(r.ggLogLik))) st.finite = false;
+    if (!st.finite) return st;
+    runBackward(layers_.size(), true, false);
+    applyOptimizer(opt);  // sgdStep/adamStep: on the same stream, then one sync
+    return st;
   }
 
   void readParam(size_t i, float* dst) const override { download(w_.at(i), info_[i].size, dst, "parameter"); }
@@ -202,6 +231,7 @@ class CudaNet final : public Net {
       if (g.spec.kind == LayerKind::Conv) p->conv[l] = std::make_unique<ConvPlan>(ctx_, g, n);
     }
     p->values.reserve(size_t(n));
+    p->labels.reserve(size_t(n));
     plan_ = std::move(p);
   }
 
@@ -293,6 +323,7 @@ class CudaNet final : public Net {
   Ctx ctx_;  // declared first: destroyed last
   std::vector<DeviceBuffer<float>> w_, g_, state_[2];
   std::unique_ptr<Plan> plan_;
+  ObjectiveScratch objScratch_;
   size_t firstParam_ = 0;
 };
 

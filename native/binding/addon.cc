@@ -12,7 +12,7 @@ Napi::Value reference64(const Napi::CallbackInfo& info);
 Napi::Value objective(const Napi::CallbackInfo& info);
 Napi::Value leapfrog(const Napi::CallbackInfo& info);
 #ifdef GCN_HAVE_CUDA
-void registerCuda(Napi::Env env, Napi::Object exports);  // backends/cuda_napi.cc
+void registerCuda(Napi::Env env, Napi::Object exports);  // binding/cuda.cc
 #endif
 
 static Napi::Value backends(const Napi::CallbackInfo& info) {

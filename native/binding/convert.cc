@@ -73,7 +73,8 @@ std::vector<LayerSpec> toLayerSpecs(const Napi::Value& v) {
 }
 
 Shape3 toShape3(const Napi::Value& v) {
-  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throwJs(v.Env(), "E_SHAPE", "input shape must be [C, H, W]");
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3)
+    throwJs(v.Env(), "E_SHAPE", "Expected [C, H, W] for the input shape but received another value");
   Napi::Array a = v.As<Napi::Array>();
   int d[3];
   for (uint32_t i = 0; i < 3; ++i) {
@@ -87,7 +88,7 @@ Shape3 toShape3(const Napi::Value& v) {
 }
 
 NodeSpec toNodeSpec(const Napi::Value& v) {
-  if (!v.IsObject()) throwJs(v.Env(), "E_INVALID_ARGUMENT", "node must be an object");
+  if (!v.IsObject()) throwJs(v.Env(), "E_INVALID_ARGUMENT", "Expected an object {layer, channel, y, x, mean} for node but received another value");
   Napi::Object o = v.As<Napi::Object>();
   NodeSpec n;
   n.layer = intField(o, "layer", -1, -1, "E_INVALID_ARGUMENT");
@@ -100,10 +101,48 @@ NodeSpec toNodeSpec(const Napi::Value& v) {
 
 Napi::Float32Array toFloats(const Napi::Value& v, int64_t expected, const char* what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throwJs(v.Env(), "E_INVALID_ARGUMENT", std::string(what) + " must be a Float32Array");
+    throwJs(v.Env(), "E_INVALID_ARGUMENT", std::string("Expected a Float32Array for ") + what + " but received another value");
   Napi::Float32Array a = v.As<Napi::Float32Array>();
   if (expected >= 0 && int64_t(a.ElementLength()) != expected)
-    throwJs(v.Env(), "E_SHAPE", std::string(what) + " must have " + std::to_string(expected) + " elements, got " +
+    throwJs(v.Env(), "E_SHAPE", "Expected " + std::to_string(expected) + " values for " + what + " but received " +
+                                    std::to_string(a.ElementLength()));
+  return a;
+}
+
+}  // namespace gcn::binding
+
+namespace gcn::binding {
+
+OptimizerSpec toOptimizerSpec(const Napi::Value& v) {
+  if (!v.IsObject()) throwJs(v.Env(), "E_INVALID_ARGUMENT", "Expected an object {kind, lr, ...} for optimizer");
+  Napi::Object o = v.As<Napi::Object>();
+  OptimizerSpec s;
+  const std::string kind = o.Get("kind").ToString().Utf8Value();
+  if (kind != "sgd" && kind != "adam")
+    throwJs(v.Env(), "E_INVALID_ARGUMENT", "Expected 'sgd' or 'adam' for optimizer.kind but received '" + kind + "'");
+  s.kind = kind == "adam" ? OptimizerSpec::Kind::Adam : OptimizerSpec::Kind::Sgd;
+  const std::pair<const char*, float*> fields[] = {{"lr", &s.lr},       {"momentum", &s.momentum}, {"beta1", &s.beta1},
+                                                   {"beta2", &s.beta2}, {"eps", &s.eps},           {"weightDecay", &s.weightDecay}};
+  for (const auto& [key, dst] : fields) {
+    const double d = num(o, key, double(*dst));
+    if (!(d >= 0 && d < 1e30))
+      throwJs(v.Env(), "E_INVALID_ARGUMENT", std::string("Expected a finite number >= 0 for optimizer.") + key +
+                                                 " but received " + std::to_string(d));
+    *dst = float(d);
+  }
+  s.decoupled = o.Get("decoupled").ToBoolean().Value();
+  s.step = int64_t(num(o, "step", 1));
+  if (s.kind == OptimizerSpec::Kind::Adam && (s.step < 1 || s.beta1 >= 1.f || s.beta2 >= 1.f))
+    throwJs(v.Env(), "E_INVALID_ARGUMENT", "Expected step >= 1 and betas below 1 for the Adam optimizer");
+  return s;
+}
+
+Napi::Int32Array toLabels(const Napi::Value& v, int n) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throwJs(v.Env(), "E_INVALID_ARGUMENT", "Expected an Int32Array for labels");
+  Napi::Int32Array a = v.As<Napi::Int32Array>();
+  if (int64_t(a.ElementLength()) != n)
+    throwJs(v.Env(), "E_SHAPE", "Expected " + std::to_string(n) + " labels (one per image) for labels but received " +
                                     std::to_string(a.ElementLength()));
   return a;
 }

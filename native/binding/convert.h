@@ -4,7 +4,7 @@
 #pragma once
 #include <napi.h>
 
-#include "../engine/common.h"
+#include "../engine/net.h"
 
 namespace gcn::binding {
 
@@ -15,6 +15,10 @@ LayerSpec toLayerSpec(const Napi::Object& o);
 std::vector<LayerSpec> toLayerSpecs(const Napi::Value& v);
 Shape3 toShape3(const Napi::Value& v);
 NodeSpec toNodeSpec(const Napi::Value& v);
+// {kind: 'sgd'|'adam', lr, momentum, beta1, beta2, eps, weightDecay, decoupled, step}
+OptimizerSpec toOptimizerSpec(const Napi::Value& v);
+// An Int32Array of exactly n labels (their range is the engine's to check).
+Napi::Int32Array toLabels(const Napi::Value& v, int n);
 // A Float32Array argument with exactly `expected` elements (any count when expected < 0).
 Napi::Float32Array toFloats(const Napi::Value& v, int64_t expected, const char* what);
 

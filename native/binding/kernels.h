@@ -1,6 +1,6 @@
 // native/binding/kernels.h — the module functions over the fused host-array kernels, written once
 // and parameterized by the kernel: objective() and leapfrog() pass the CPU kernels, the CUDA
-// build's cudaObjective() and cudaLeapfrog() pass the GPU ones (backends/cuda_napi.cc).
+// build's cudaObjective() and cudaLeapfrog() pass the GPU ones (binding/cuda.cc).
 #pragma once
 #include <napi.h>
 

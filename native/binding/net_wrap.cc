@@ -26,6 +26,8 @@ class Task final : public Napi::AsyncWorker {
     if (!result.IsEmpty()) result_ = Napi::Persistent(result);
   }
   void keep(Napi::Value v) { kept_.push_back(Napi::Persistent(v)); }
+  // Builds the resolved value on the main thread after the work (instead of `result`).
+  void finishWith(std::function<Napi::Value(Napi::Env)> f) { finish_ = std::move(f); }
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override;
   void OnOK() override;
@@ -36,6 +38,7 @@ class Task final : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   NetWrap* owner_;
   std::function<void()> work_;
+  std::function<Napi::Value(Napi::Env)> finish_;
   Napi::Reference<Napi::Value> result_;
   std::vector<Napi::Reference<Napi::Value>> kept_;
   std::string code_ = "E_INTERNAL";
@@ -65,6 +68,8 @@ Napi::Float32Array newFloats(Napi::Env env, size_t count) {
 
 using Held = std::shared_ptr<std::vector<float>>;
 Held hold(const Napi::Float32Array& a) { return std::make_shared<std::vector<float>>(a.Data(), a.Data() + a.ElementLength()); }
+using HeldLabels = std::shared_ptr<std::vector<int32_t>>;
+HeldLabels holdLabels(const Napi::Int32Array& a) { return std::make_shared<std::vector<int32_t>>(a.Data(), a.Data() + a.ElementLength()); }
 
 class NetWrap final : public Napi::ObjectWrap<NetWrap> {
  public:
@@ -77,6 +82,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
                         InstanceMethod("resetSlots", &NetWrap::guard<&NetWrap::resetSlots>),
                         InstanceMethod("params", &NetWrap::guard<&NetWrap::params>), InstanceMethod("readParam", &NetWrap::guard<&NetWrap::readParam>),
                         InstanceMethod("writeParam", &NetWrap::guard<&NetWrap::writeParam>), InstanceMethod("readGrad", &NetWrap::guard<&NetWrap::readGrad>),
+                        InstanceMethod("trainStep", &NetWrap::guard<&NetWrap::trainStep>),
+                        InstanceMethod("evaluate", &NetWrap::guard<&NetWrap::evaluate>),
                         InstanceMethod("setSeed", &NetWrap::guard<&NetWrap::setSeed>), InstanceMethod("dispose", &NetWrap::guard<&NetWrap::dispose>),
                         InstanceAccessor("backend", &NetWrap::guard<&NetWrap::backend>, nullptr)});
   }
@@ -106,15 +113,16 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
 
  private:
   Net& net(Napi::Env env) {
-    if (!net_) throwJs(env, "E_DISPOSED", "this network has been disposed");
-    if (busy) throwJs(env, "E_BUSY", "this network is running another call; await it first");
+    if (!net_) throwJs(env, "E_DISPOSED", "This network has been disposed; create or load another");
+    if (busy) throwJs(env, "E_BUSY", "Expected one call at a time on a network but received a call while another runs; await it first");
     return *net_;
   }
 
   Napi::Value start(const Napi::CallbackInfo& info, std::function<void()> work, Napi::Value result,
-                    std::initializer_list<Napi::Value> keep) {
+                    std::initializer_list<Napi::Value> keep, std::function<Napi::Value(Napi::Env)> finish = nullptr) {
     countCrossing();
     auto* task = new Task(info.Env(), this, std::move(work), result);
+    if (finish) task->finishWith(std::move(finish));
     task->keep(info.This());
     for (const Napi::Value& v : keep) task->keep(v);
     busy = true;
@@ -125,7 +133,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
 
   int batchOf(const Napi::CallbackInfo& info, size_t idx) {
     int64_t n = info[idx].ToNumber().Int64Value();
-    if (n < 1 || n > (1 << 24)) throwJs(info.Env(), "E_INVALID_ARGUMENT", "batch size must be in [1, 2^24]");
+    if (n < 1 || n > (1 << 24))
+      throwJs(info.Env(), "E_INVALID_ARGUMENT", "Expected a batch size in [1, 2^24] for n but received " + std::to_string(n));
     return int(n);
   }
 
@@ -164,6 +173,62 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     float *vp = values.Data(), *gp = grad.Data();
     Held xs = hold(x);
     return start(info, [&nt, xs, n, node, vp, gp] { nt.nodeGrad(xs->data(), n, node, vp, gp); }, result, {});
+  }
+
+  // trainStep(x, labels: Int32Array, n, lambda, optimizer, wantScores)
+  //   -> Promise<{crossEntropy, ggLogLik, labelled, correct, finite, scores?}>; one crossing.
+  Napi::Value trainStep(const Napi::CallbackInfo& info) {
+    Net& nt = net(info.Env());
+    const int n = batchOf(info, 2);
+    Napi::Float32Array x = toFloats(info[0], int64_t(n) * nt.inputShape().size(), "input");
+    Napi::Int32Array y = toLabels(info[1], n);
+    const float lambda = info[3].ToNumber().FloatValue();
+    if (!(lambda >= 0.f && lambda <= 1.f))
+      throwJs(info.Env(), "E_INVALID_ARGUMENT", "Expected a mixture weight in [0, 1] for lambda but received " +
+                                                    info[3].ToString().Utf8Value());
+    const OptimizerSpec opt = toOptimizerSpec(info[4]);
+    float* sp = nullptr;
+    auto ref = std::make_shared<Napi::Reference<Napi::Float32Array>>();  // empty unless scores are asked for
+    if (info[5].ToBoolean().Value()) {
+      Napi::Float32Array s = newFloats(info.Env(), size_t(n) * nt.outputShape().size());
+      sp = s.Data();
+      *ref = Napi::Persistent(s);
+    }
+    auto stats = std::make_shared<BatchStats>();
+    Held xs = hold(x);
+    HeldLabels ys = holdLabels(y);
+    return start(
+        info, [&nt, xs, ys, n, lambda, opt, sp, stats] { *stats = nt.trainStep(xs->data(), ys->data(), n, lambda, opt, sp); },
+        Napi::Value(), {}, [stats, ref](Napi::Env env) {
+          Napi::Object o = statsObject(env, *stats);
+          if (!ref->IsEmpty()) o.Set("scores", ref->Value());
+          return Napi::Value(o);
+        });
+  }
+
+  // evaluate(x, labels: Int32Array, n) -> Promise<{crossEntropy, ggLogLik, labelled, correct, top5, finite}>
+  Napi::Value evaluate(const Napi::CallbackInfo& info) {
+    Net& nt = net(info.Env());
+    const int n = batchOf(info, 2);
+    Napi::Float32Array x = toFloats(info[0], int64_t(n) * nt.inputShape().size(), "input");
+    Napi::Int32Array y = toLabels(info[1], n);
+    auto stats = std::make_shared<BatchStats>();
+    Held xs = hold(x);
+    HeldLabels ys = holdLabels(y);
+    return start(
+        info, [&nt, xs, ys, n, stats] { *stats = nt.evaluate(xs->data(), ys->data(), n); }, Napi::Value(), {},
+        [stats](Napi::Env env) { return Napi::Value(statsObject(env, *stats)); });
+  }
+
+  static Napi::Object statsObject(Napi::Env env, const BatchStats& s) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("crossEntropy", s.crossEntropy);
+    o.Set("ggLogLik", s.ggLogLik);
+    o.Set("labelled", s.labelled);
+    o.Set("correct", s.correct);
+    o.Set("top5", s.top5);
+    o.Set("finite", s.finite);
+    return o;
   }
 
   // sgdStep(lr, momentum, weightDecay) -> Promise<void>
@@ -317,7 +382,8 @@ void Task::OnWorkComplete(Napi::Env env, napi_status status) {
 
 void Task::OnOK() {
   owner_->busy = false;
-  deferred_.Resolve(result_.IsEmpty() ? Env().Undefined() : result_.Value());
+  if (finish_) deferred_.Resolve(finish_(Env()));
+  else deferred_.Resolve(result_.IsEmpty() ? Env().Undefined() : result_.Value());
 }
 
 void Task::OnError(const Napi::Error& e) {

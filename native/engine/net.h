@@ -12,6 +12,22 @@
 
 namespace gcn {
 
+// The optimizer of a fused training step: PyTorch's SGD (momentum, L2 decay) or Adam/AdamW.
+struct OptimizerSpec {
+  enum class Kind { Sgd, Adam } kind = Kind::Sgd;
+  float lr = 0.01f, momentum = 0.f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weightDecay = 0.f;
+  bool decoupled = false;
+  int64_t step = 1;  // Adam's 1-based step
+};
+
+// Per-batch scalars of a training step or an evaluation (see ops/objective/objective.h).
+struct BatchStats {
+  double crossEntropy = 0, ggLogLik = 0;
+  int labelled = 0, correct = 0;
+  int top5 = 0;          // evaluate only: labelled rows whose label is among the 5 top scores
+  bool finite = true;    // trainStep: false when a score or the loss was not finite (no update made)
+};
+
 struct ParamInfo {
   std::string name;            // "<layer>.weight" or "<layer>.bias"
   std::vector<int64_t> shape;  // PyTorch shape
@@ -36,6 +52,15 @@ class Net {
   // Forward in eval mode, then backpropagate a seed of 1 at the node of every image (1/(H*W)
   // at each position when node.mean). values: (n) node responses; dx: (n, C, H, W) = dF/dI.
   virtual void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) = 0;
+
+  // One fused training step (engine/train_step.cc): forward in train mode, the DG/GG/mixture
+  // objective (lambda = weight of GG) on the backend's own score buffer, backward, and the
+  // optimizer update. labels: (n) in [-1, K). scores, when not null, receives (n, K). When the
+  // scores or the loss are not finite nothing is updated and stats.finite is false.
+  virtual BatchStats trainStep(const float* x, const int32_t* labels, int n, float lambda, const OptimizerSpec& opt,
+                               float* scores);
+  // Forward in eval mode and the statistics of the batch; labels in [0, K).
+  virtual BatchStats evaluate(const float* x, const int32_t* labels, int n);
 
   // Parameters. The CPU backends keep them in host memory in PyTorch layout; a device
   // backend overrides these to copy across.
@@ -65,6 +90,10 @@ class Net {
 
  protected:
   void checkNode(const NodeSpec& node) const;
+  // Throws E_INVALID_ARGUMENT unless every label is in [lowest, K) (engine/train_step.cc).
+  void checkLabels(const int32_t* labels, int n, int lowest) const;
+  // The update of a training step: sgdStep or adamStep as `opt` says.
+  void applyOptimizer(const OptimizerSpec& opt);
   // Index of a layer's weight in params_ (its bias follows when present), -1 if none.
   int weightIndex(size_t layer) const { return paramOf_[layer]; }
   float* value(size_t i) { return values_[i].data(); }
@@ -76,6 +105,7 @@ class Net {
   std::vector<std::vector<float>> values_, grads_, slots_[2];
   std::vector<float>& slot(size_t i, int s);
   std::vector<int> paramOf_;
+  std::vector<float> scoreBuf_, scoreGrad_;  // host score matrix and its gradient (trainStep)
   uint64_t seed_ = 0, dropoutStep_ = 0;
   int n_ = 0;
 };

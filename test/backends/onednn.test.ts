@@ -4,34 +4,17 @@
 // input gradients must agree within relative error 1e-4 (max |got - ref| / max |ref|); whole
 // nets get a few independent draws for rare float-rounding flips (see check()). Without a oneDNN
 // backend in the build every test is registered as skipped and one test logs why.
-import test, { type ExecutionContext } from 'ava';
+import { type ExecutionContext } from 'ava';
+import { backendTest, unavailableReason } from '../helpers/backends';
 import { loadNative, type NativeBinding, type NativeLayer, type NativeNet, type NativeNode } from '../../lib/native';
 
 const TOL = 1e-4;
 
-function availability(): { native?: NativeBinding; reason: string } {
-  try {
-    const native = loadNative();
-    if (native.backends().includes('onednn')) return { native, reason: '' };
-    return { reason: 'this build has no oneDNN backend (apt-get install libdnnl-dev, then rebuild the addon)' };
-  } catch (err) {
-    return { reason: `the native addon did not load: ${err instanceof Error ? err.message : String(err)}` };
-  }
-}
-
-const avail = availability();
+const native: NativeBinding | undefined = unavailableReason('onednn') ? undefined : loadNative();
 
 function dnnTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
   // Serial: the nets are large and oneDNN already uses every core.
-  if (avail.native) test.serial(title, fn);
-  else test.skip(title, fn);
-}
-
-if (!avail.native) {
-  test('onednn backend tests skipped', (t) => {
-    t.log(`skipped: ${avail.reason}`);
-    t.pass();
-  });
+  backendTest('onednn', title, fn, { serial: true });
 }
 
 // ---- layers ----
@@ -83,7 +66,7 @@ interface Twins {
 }
 
 function twins(layers: NativeLayer[], input: Shape, seed: number): Twins {
-  const { NativeNet } = avail.native!;
+  const { NativeNet } = native!;
   const dnn = new NativeNet(layers, input, 'onednn', 17);
   const ref = new NativeNet(layers, input, 'reference', 17);
   const next = rng(seed);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/gpu/emulate/addon.sh OUT.node — builds the whole addon with the CUDA backend emulated on the CPU
+# test/cuda/emulate/addon.sh OUT.node — builds the whole addon with the CUDA backend emulated on the CPU
 # (kernels through emu.h, cuDNN/cuBLAS through emu_fakes.cc), so that the TypeScript CUDA tests
 # (test/cuda) can run their logic on a machine without a GPU: copy the result to build/Release/ and
 # run ava on dist/test/cuda. Slow (one OS thread per CUDA thread); a check of the wiring, not of the GPU.
@@ -17,8 +17,8 @@ objs=()
 for f in $(grep -o '"native/[^"]*\.cc"' binding.gyp | tr -d '"' | grep -v onednn | sort -u); do
   $CXX $flags -c "$f" -o "$tmp/$(echo "$f" | tr / _).o" && objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
-for f in native/backends/cuda_net.cc native/backends/cuda_napi.cc bench/gpu/emulate/emu_fakes.cc; do
-  $CXX $flags -include bench/gpu/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o" && objs+=("$tmp/$(echo "$f" | tr / _).o")
+for f in native/backends/cuda_net.cc native/binding/cuda.cc test/cuda/emulate/emu_fakes.cc; do
+  $CXX $flags -include test/cuda/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o" && objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
 for f in $(find native -name '*.cu' ! -name cuda_util.cu | sort); do
   src="$tmp/$(echo "$f" | tr / _).cc"
@@ -29,7 +29,7 @@ text = open(path).read()
 here = os.path.dirname(os.path.abspath(path))
 text = re.sub(r"#include \"([^\"]+)\"", lambda m: "#include \"%s\"" % os.path.normpath(os.path.join(here, m.group(1))), text)
 open(out, "w").write(re.sub(r"(\w+)<<<(.*?)>>>\(", r"emu::launch(\1, \2, ", text))' "$f" "$src"
-  $CXX $flags -include bench/gpu/emulate/emu.h -c "$src" -o "$src.o" && objs+=("$src.o")
+  $CXX $flags -include test/cuda/emulate/emu.h -c "$src" -o "$src.o" && objs+=("$src.o")
 done
 $CXX -shared -pthread "${objs[@]}" -o "$out"
 echo "emulated addon: $out"

@@ -1,4 +1,4 @@
-// bench/gpu/emulate/emu_check.h — the comparison helpers shared by emu_test.cc and emu_net.cc: a
+// test/cuda/emulate/emu_check.h — the comparison helpers shared by emu_test.cc and emu_net.cc: a
 // failed check prints its first bad element and counts; the run's exit status says whether any did.
 #pragma once
 #include <string>

@@ -1,4 +1,4 @@
-// bench/gpu/emulate/emu_fakes.cc — CPU stand-ins for what a GPU machine provides to the CUDA backend
+// test/cuda/emulate/emu_fakes.cc — CPU stand-ins for what a GPU machine provides to the CUDA backend
 // under emulation: the device plumbing of cuda_util.cu (streams, context, probe), cuBLAS's SGEMM as a
 // column-major loop, and cuDNN's legacy convolution API as the reference convolution kernels behind
 // descriptors that record exactly what the backend set (argument order as in cudnn_ops.h/cudnn_cnn.h).

@@ -1,4 +1,4 @@
-// native/backends/cuda_napi.cc — the CUDA backend's module functions (N-API glue only, no maths;
+// native/binding/cuda.cc — the CUDA backend's module functions (N-API glue only, no maths;
 // registered by binding/addon.cc when built with GCN_HAVE_CUDA):
 //   cudaStatus() -> {usable, reason, device, computeCapability, runtimeVersion, driverVersion,
 //                    cudnnVersion, cudnnPath, cublasPath, tf32, libraries: [{name, envVar, files, places,
@@ -7,10 +7,10 @@
 //   cudaObjective(F, labels, classes, lambda), cudaLeapfrog(I, p, gradF, chains, kick, drift, invT,
 //   invSigma2): the fused GPU kernels on host arrays through the same conversion as objective() and
 //   leapfrog() (binding/kernels.h). Synchronous; engine errors keep their code.
-#include "../binding/convert.h"
-#include "../binding/guard.h"
-#include "../binding/kernels.h"
-#include "cuda_ops.h"
+#include "../backends/cuda_ops.h"
+#include "convert.h"
+#include "guard.h"
+#include "kernels.h"
 
 namespace gcn::binding {
 namespace {

@@ -1,9 +1,10 @@
-// bench/gpu/emulate/emu_net.cc — the whole CUDA backend (CudaNet of cuda_net.cc with every kernel
+// test/cuda/emulate/emu_net.cc — the whole CUDA backend (CudaNet of cuda_net.cc with every kernel
 // emulated and cuDNN/cuBLAS stood in for by emu_fakes.cc) against the reference backend: scores in
 // evaluation and training, parameter gradients, nodeGrad, SGD and Adam steps, optimizer slots and a
 // change of batch size, on small nets that use every layer kind (Caffe pooling, groups, LRN, dropout).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -116,6 +117,47 @@ void checkNet(const std::string& name, const std::vector<LayerSpec>& specs, Shap
   expectClose(name + " batch of one after a batch of three", one, Vec(all.begin() + one.size(), all.begin() + 2 * one.size()), 1e-5, 1e-6);
 }
 
+// The fused training step: the same weights as the reference backend's, and only the batch and
+// labels go to the device and only the objective's scalars come back (emu::bytesTo*).
+void checkTrainStep(const std::string& name, const std::vector<LayerSpec>& specs, Shape3 input) {
+  const std::vector<LayerGeom> geoms = inferShapes(specs, input);
+  std::unique_ptr<Net> gpu = makeCudaNet(geoms, input), ref = makeReferenceNet(geoms, input);
+  gpu->setSeed(3);
+  ref->setSeed(3);
+  const auto& params = gpu->params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Vec w = randomVec(size_t(params[i].size), unsigned(200 + i), 0.3f);
+    gpu->writeParam(i, w.data());
+    ref->writeParam(i, w.data());
+  }
+  const int n = 4;
+  const Vec x = randomVec(size_t(n) * size_t(input.size()), 9);
+  const std::vector<int32_t> labels = {1, -1, 0, 3};
+  OptimizerSpec sgd;
+  sgd.lr = 0.05f, sgd.momentum = 0.9f, sgd.weightDecay = 1e-3f;
+  OptimizerSpec adam;
+  adam.kind = OptimizerSpec::Kind::Adam, adam.lr = 1e-3f, adam.step = 1;
+  for (const OptimizerSpec& opt : {sgd, adam}) {
+    const float lambda = opt.kind == OptimizerSpec::Kind::Adam ? 0.4f : 1.f;
+    gpu->trainStep(x.data(), labels.data(), n, lambda, opt, nullptr);  // sizes the plan and the slots
+    const size_t toDevice = emu::bytesToDevice, toHost = emu::bytesToHost;
+    const BatchStats g = gpu->trainStep(x.data(), labels.data(), n, lambda, opt, nullptr);
+    const size_t in = emu::bytesToDevice - toDevice, out = emu::bytesToHost - toHost;
+    const size_t want = sizeof(float) * x.size() + sizeof(int32_t) * labels.size();
+    const bool ok = in == want && out == 4 * sizeof(double);
+    std::printf("%s %s trainStep copies %zu bytes in (batch and labels: %zu), %zu out (4 scalars: %zu)\n",
+                ok ? "ok  " : "FAIL", name.c_str(), in, want, out, 4 * sizeof(double));
+    failures += !ok;
+    ref->trainStep(x.data(), labels.data(), n, lambda, opt, nullptr);
+    const BatchStats r = ref->trainStep(x.data(), labels.data(), n, lambda, opt, nullptr);
+    expectClose(name + " trainStep statistics", std::vector<double>{g.crossEntropy, g.ggLogLik, double(g.labelled), double(g.finite)},
+                std::vector<double>{r.crossEntropy, r.ggLogLik, double(r.labelled), double(r.finite)}, 1e-5, 1e-6);
+  }
+  for (size_t i = 0; i < params.size(); ++i)
+    same(name + " after fused steps: " + params[i].name, *gpu, *ref, size_t(params[i].size),
+         [&](Net& net, float* out) { net.readParam(i, out); }, 1e-4);
+}
+
 NodeSpec node(int layer, int channel, bool mean, int y = 0, int x = 0) {
   NodeSpec s;
   s.layer = layer, s.channel = channel, s.mean = mean, s.y = y, s.x = x;
@@ -138,5 +180,6 @@ int runNetChecks() {
       pool(LayerKind::MaxPool, "pool2", 3, 2, 1, true), layer(LayerKind::Flatten, "flat"), dropout("drop6", 0.5f),
       linear("fc6", 16), layer(LayerKind::Relu, "relu6"), dropout("drop7", 0.5f), linear("fc7", 4, false)};
   checkNet("alexnet-like", alexish, Shape3{3, 23, 21}, {node(12, 1, false), node(2, 3, true)});
+  checkTrainStep("tiny", tiny, Shape3{2, 9, 9});
   return failures;
 }

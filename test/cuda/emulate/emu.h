@@ -1,4 +1,4 @@
-// bench/gpu/emulate/emu.h — runs the backend's custom CUDA kernels on the CPU, unmodified, to check
+// test/cuda/emulate/emu.h — runs the backend's custom CUDA kernels on the CPU, unmodified, to check
 // their index arithmetic and reductions without a GPU. Force-included (g++ -include) into copies of
 // the .cu files whose `k<<<grid, block, shmem, stream>>>(args)` launches were rewritten to
 // `emu::launch(k, grid, block, shmem, stream, args)`. A launch runs its blocks one after another,
@@ -58,6 +58,14 @@ void launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t, cudaStream_t, A
   for (std::thread& th : pool) th.join();
   barrier_ = nullptr;
 }
+// Bytes copied between host and device, by direction: tests check what a call moves.
+inline size_t bytesToDevice = 0, bytesToHost = 0;
+inline cudaError_t copy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+  if (kind == cudaMemcpyHostToDevice) bytesToDevice += bytes;
+  if (kind == cudaMemcpyDeviceToHost) bytesToHost += bytes;
+  std::memcpy(dst, src, bytes);
+  return cudaSuccess;
+}
 }  // namespace emu
 
 #define threadIdx (emu::threadIdx_)
@@ -80,6 +88,6 @@ using std::min;
 #define cudaMalloc(p, bytes) ((*(p) = std::malloc(bytes)) ? cudaSuccess : cudaErrorMemoryAllocation)
 #define cudaFree(p) (std::free(p), cudaSuccess)
 #define cudaMemsetAsync(p, v, bytes, s) (std::memset((p), (v), (bytes)), cudaSuccess)
-#define cudaMemcpyAsync(dst, src, bytes, kind, s) (std::memcpy((dst), (src), (bytes)), cudaSuccess)
+#define cudaMemcpyAsync(dst, src, bytes, kind, s) (emu::copy((dst), (src), (bytes), (kind)))
 #define cudaStreamSynchronize(s) (cudaSuccess)
 #define cudaMemGetInfo(freeBytes, totalBytes) ((*(freeBytes) = size_t(8) << 30), (*(totalBytes) = size_t(16) << 30), cudaSuccess)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/gpu/emulate/run.sh — runs the custom CUDA kernels on the CPU (emu.h) against the reference and
+# test/cuda/emulate/run.sh — runs the custom CUDA kernels on the CPU (emu.h) against the reference and
 # CPU implementations (emu_test.cc); no GPU or nvcc needed, only g++ >= 11 and the CUDA headers. The
 # .cu files are copied with their launches rewritten to emu::launch(...) and their includes made
 # absolute; the kernels and CudaNet are compiled unmodified. cuDNN and cuBLAS are stood in for by
@@ -36,16 +36,16 @@ if count == 0 and '<<<' in text:
     sys.exit('emulate: a launch in %s was not rewritten' % path)
 open(out, 'w').write(text)
 EOF
-  "$CXX" "${flags[@]}" -include bench/gpu/emulate/emu.h -c "$src" -o "$src.o"
+  "$CXX" "${flags[@]}" -include test/cuda/emulate/emu.h -c "$src" -o "$src.o"
   objs+=("$src.o")
 done
 # the backend's host code and the stand-ins, with the same runtime macros
-for f in native/backends/cuda_net.cc bench/gpu/emulate/emu_fakes.cc bench/gpu/emulate/emu_test.cc; do
-  "$CXX" "${flags[@]}" -include bench/gpu/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
+for f in native/backends/cuda_net.cc test/cuda/emulate/emu_fakes.cc test/cuda/emulate/emu_test.cc test/cuda/emulate/emu_net.cc; do
+  "$CXX" "${flags[@]}" -include test/cuda/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
 for f in native/ops/{conv,relu,pool,lrn,dropout,linear}/reference.cc native/ops/{objective,leapfrog,optim}/cpu.cc \
-         native/engine/{shapes,net}.cc native/backends/reference_net.cc bench/gpu/emulate/emu_net.cc; do
+         native/engine/{shapes,net,train_step}.cc native/backends/reference_net.cc; do
   "$CXX" -std=c++17 -O2 -I. -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done

@@ -1,4 +1,4 @@
-// bench/gpu/emulate/emu_test.cc — the custom CUDA kernels, run on the CPU by emu.h, against the
+// test/cuda/emulate/emu_test.cc — the custom CUDA kernels, run on the CPU by emu.h, against the
 // reference kernels and the CPU versions of the fused ops: relu, pooling (Caffe ceil mode, padding),
 // LRN, dropout, the linear layer's SGEMM mapping (cuBLAS stood in for by emu_fakes.cc), the nodeGrad
 // seed, SGD/Adam, the objective and the leapfrog; then the whole CudaNet (emu_net.cc). Exit status 0

@@ -1,0 +1,68 @@
+// native/engine/train_step.cc — the fused training step and the batch evaluation of Net on host
+// score buffers: forward, objective_cpu, backward, optimizer update, with no JavaScript between.
+// A device backend overrides trainStep to keep the scores and their gradient in its own memory.
+// Invariant: trainStep gives bit-for-bit the weights of forward + objective + backward + step.
+#include <cmath>
+
+#include "../ops/objective/objective.h"
+#include "net.h"
+
+namespace gcn {
+
+void Net::applyOptimizer(const OptimizerSpec& o) {
+  if (o.kind == OptimizerSpec::Kind::Adam)
+    adamStep(o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.step);
+  else
+    sgdStep(o.lr, o.momentum, o.weightDecay);
+}
+
+void Net::checkLabels(const int32_t* labels, int n, int lowest) const {
+  const int K = int(outputShape().size());
+  for (int i = 0; i < n; ++i)
+    if (labels[i] < lowest || labels[i] >= K)
+      throw Error("E_INVALID_ARGUMENT", "Expected a label in [" + std::to_string(lowest) + ", " + std::to_string(K - 1) +
+                                            "] for labels[" + std::to_string(i) + "] but received " +
+                                            std::to_string(labels[i]));
+}
+
+BatchStats Net::trainStep(const float* x, const int32_t* labels, int n, float lambda, const OptimizerSpec& opt,
+                          float* scores) {
+  const int K = int(outputShape().size());
+  checkLabels(labels, n, -1);
+  scoreBuf_.resize(size_t(n) * K);
+  scoreGrad_.resize(scoreBuf_.size());
+  forward(x, n, true, scoreBuf_.data());
+  if (scores) std::copy(scoreBuf_.begin(), scoreBuf_.end(), scores);
+  const ObjectiveResult r = objective_cpu(scoreBuf_.data(), labels, n, K, lambda, scoreGrad_.data());
+  BatchStats s{r.crossEntropy, r.ggLogLik, r.labelled, r.correct, 0, true};
+  for (float f : scoreBuf_) s.finite = s.finite && std::isfinite(f);
+  if (r.labelled > 0 && !(std::isfinite(r.crossEntropy) && std::isfinite(r.ggLogLik))) s.finite = false;
+  if (!s.finite) {
+    s.finite = false;
+    return s;
+  }
+  backward(scoreGrad_.data());
+  applyOptimizer(opt);
+  return s;
+}
+
+BatchStats Net::evaluate(const float* x, const int32_t* labels, int n) {
+  const int K = int(outputShape().size());
+  checkLabels(labels, n, 0);
+  scoreBuf_.resize(size_t(n) * K);
+  scoreGrad_.resize(scoreBuf_.size());
+  forward(x, n, false, scoreBuf_.data());
+  const ObjectiveResult r = objective_cpu(scoreBuf_.data(), labels, n, K, 1.f, scoreGrad_.data());
+  BatchStats s{r.crossEntropy, r.ggLogLik, r.labelled, 0, 0, true};
+  for (int i = 0; i < n; ++i) {  // ranks as the JS evaluation had them: ties count for the label
+    const float* f = scoreBuf_.data() + int64_t(i) * K;
+    int rank = 0;
+    for (int c = 0; c < K; ++c) rank += f[c] > f[labels[i]];
+    s.correct += rank < 1;
+    s.top5 += rank < 5;
+    for (int c = 0; c < K; ++c) s.finite = s.finite && std::isfinite(f[c]);
+  }
+  return s;
+}
+
+}  // namespace gcn
