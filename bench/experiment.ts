@@ -126,6 +126,7 @@ async function main(): Promise<void> {
   mkdirSync(path.join(root, 'docs'), { recursive: true });
   const notes = path.join(root, 'docs', 'results-notes.md');
   writeFileSync(path.join(root, 'docs', 'results.md'), md + (existsSync(notes) ? '\n' + readFileSync(notes, 'utf8') : ''));
+  if (existsSync(path.join(root, 'docs', 'gg-suite-runs.jsonl'))) await require('./suite-report').renderSuite(machineInfo(root)); // keep the suite's section
   process.stdout.write(md);
 }
 

@@ -2,7 +2,7 @@
 // side by side (docs/samples-by-objective.md and its PNGs): the same T, sigma, seed and sampler
 // settings for every net; for each class the fraction of chains whose final image the net
 // classifies as that class, and the z-score of the class score against its values on test images.
-// Usage: node dist/bench/samples-by-objective.js [--steps-per-epoch 150]
+// Usage: node dist/bench/samples-by-objective.js [--steps-per-epoch 100]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { subset } from '../lib/data/dataset';
@@ -20,10 +20,9 @@ import { machineInfo } from './machine';
 const root = path.resolve(__dirname, '..', '..');
 const ARMS = [
   { name: 'DG only', phases: 'dg:2', file: 'samples-dg.png' },
-  { name: 'GG then DG', phases: 'gg:1,dg:1', file: 'samples-gg-then-dg.png' },
   { name: 'joint λ=0.5', phases: 'mix0.5:2', file: 'samples-joint.png' },
 ];
-const HMC = { chains: 8, warmup: 60, draws: 40, leapfrog: 10, temperature: 1, seed: 7, method: 'hmc' as const };
+const HMC = { chains: 8, warmup: 40, draws: 20, leapfrog: 10, temperature: 1, seed: 7, method: 'hmc' as const };
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,7 +58,7 @@ async function sampleClasses(net: Network, testX: Float32Array): Promise<{ rows:
 }
 
 async function main(): Promise<void> {
-  const steps = Number(arg('steps-per-epoch', '150'));
+  const steps = Number(arg('steps-per-epoch', '100'));
   const data = loadDataset('mnist');
   const testIdx = new Rng(20161).permutation(data.test.n).subarray(0, 2000);
   const test = subset(data.test, testIdx);

@@ -43,6 +43,34 @@ function cell(runs: SuiteRun[], m: Metric): string {
   return `${(k * s.mean).toFixed(d)} ± ${Number.isNaN(s.std) ? '?' : (k * s.std).toFixed(d)}${s.n < 3 ? ` (n=${s.n})` : ''}${diverged ? ` (${diverged} diverged)` : ''}`;
 }
 
+const HIGHER_BETTER = new Set(['GG log-likelihood estimate', 'OOD AUROC, max softmax probability, %', 'OOD AUROC, log Σ_c exp f_c, %', 'OOD AUROC, max_c f_c − log Ẑ_c, %']);
+
+/**
+ * Paired differences to DG only: for each schedule, each run minus the DG-only run of the same
+ * dataset, net, labels, batch and seed; mean ± std over those pairs, and how many pairs improved.
+ */
+export function renderSummary(runs: SuiteRun[], filter: (r: SuiteRun) => boolean = () => true, title = 'all cells'): string[] {
+  const base = new Map(runs.filter((r) => r.phases === SCHEDULES[0].phases && filter(r)).map((r) => [`${r.dataset}|${r.net}|${r.labels}|${r.batch}|${r.seed}`, r]));
+  const others = SCHEDULES.slice(1);
+  const out = [`| metric (${title}) | ${others.map((s) => `${s.schedule} − DG only`).join(' | ')} |`, `|---|${others.map(() => '---|').join('')}`];
+  for (const m of METRICS) {
+    const cells = others.map((s) => {
+      const d: number[] = [];
+      for (const r of runs.filter((x) => x.phases === s.phases && filter(x))) {
+        const b = base.get(`${r.dataset}|${r.net}|${r.labels}|${r.batch}|${r.seed}`);
+        const v = m.get(r), w = b ? m.get(b) : undefined;
+        if (v !== undefined && w !== undefined && Number.isFinite(v) && Number.isFinite(w)) d.push(v - w);
+      }
+      if (!d.length) return '—';
+      const st = meanStd(d), k = m.pct ? 100 : 1;
+      const better = d.filter((x) => (HIGHER_BETTER.has(m.name) ? x > 0 : x < 0)).length;
+      return `${(k * st.mean).toFixed(2)} ± ${Number.isNaN(st.std) ? '?' : (k * st.std).toFixed(2)} (better in ${better}/${d.length})`;
+    });
+    out.push(`| ${m.name} | ${cells.join(' | ')} |`);
+  }
+  return out;
+}
+
 /** One table per metric: rows dataset x net x labels x batch, one column per schedule. */
 export function renderTables(runs: SuiteRun[]): string[] {
   const out: string[] = [];
@@ -57,17 +85,27 @@ export function renderTables(runs: SuiteRun[]): string[] {
   return out;
 }
 
+const NOTES = path.join(root, 'docs', 'results-gg-notes.md');
+
 function section(runs: SuiteRun[], info: MachineInfo): string {
+  const notes = existsSync(NOTES) ? readFileSync(NOTES, 'utf8').trim().split('\n') : [];
   const commits = [...new Set(runs.map((r) => r.git ?? '?'))].join(', ');
   const seconds = runs.reduce((a, r) => a + r.seconds, 0);
   const cells = new Set(runs.map((r) => `${r.dataset}|${r.net}|${r.labels}|${r.batch}|${r.phases}`)).size;
   const seeds = [...new Set(runs.map((r) => r.seed))].sort().join(', ');
   return [
     BEGIN, '',
+    '## What the generative gradient buys: joint training, calibration, OOD detection (gg-joint suite)', '',
     `Runs stored: ${runs.length} of 216 (${cells} of 72 cells; seeds ${seeds || 'none'}); each cell is mean ± sample std over its seeds, n shown where fewer than 3; '—' = not run.`,
     `Each run saw ${[...new Set(runs.map((r) => r.imagesSeen))].join('/')} training images and was measured on ${[...new Set(runs.map((r) => r.evalImages))].join('/')} test images (a fixed seeded subset), OOD against as many test images of the other dataset, log Ẑ_c from as many training images.`,
     `Runs made with commit(s) ${commits}; machine: ${info.cpu}, ${info.cores} cores, Node ${info.node}, oneDNN package ${info.onednnPackage ?? 'none'}; sum of run times ${(seconds / 60).toFixed(0)} min, shared with other jobs (times are not speed measurements).`,
     '',
+    ...notes, '',
+    '### Paired differences to DG only', '',
+    'Each run minus the DG-only run with the same dataset, net, labels, batch size and seed; mean ± std over the pairs; "better" counts lower error, ECE, NLL and FPR, higher AUROC and GG log-likelihood (where a higher GG log-likelihood is only the objective GG maximizes).', '',
+    ...renderSummary(runs), '',
+    ...NETS.flatMap((net) => ['mnist', 'fashion-mnist'].flatMap((ds) => [...renderSummary(runs, (r) => r.net === net && r.dataset === ds, `${ds}, ${net}`), ''])),
+    '### Tables', '',
     ...renderTables(runs),
     END,
   ].join('\n');

@@ -14,10 +14,18 @@ export { loadMnist, loadFashionMnist, loadDataset, type DatasetName } from './da
 export { readIdx, parseIdx } from './data/idx';
 export { computeStats, subset, type Dataset, type DatasetSplit } from './data/dataset';
 export { preprocess } from './data/preprocess';
+export { prepare, type PrepareOptions } from './data/prepare';
+export { openFeed, type LoaderOptions } from './data/loader';
+export { memoryFeed, type TrainFeed, type Batch } from './data/feed';
+export { openSource, type ImageSource } from './data/sources';
+export { openStore, type StoreMeta } from './data/store';
 export { train, type TrainOptions, type EpochRecord, type TrainEvent } from './train/trainer';
 export { evaluate, type Evaluation } from './train/evaluate';
 export { computeObjective, type Objective, type ObjectiveResult } from './train/objectives';
 export { parsePhases, lrAt, type Phase, type LrSchedule } from './train/schedule';
+export { lambdaAt, objectiveAt } from './train/joint';
+export { assess, assessOnDatasets, scoresOf, type Assessment, type AssessInput, type OodResult, type OodDetection } from './train/assess';
+export { calibration, auroc, fprAtTpr, logZHat, ggLogLikelihood, oodScores, type Calibration, type OodScores } from './train/measures';
 export { keepLabels, type LabelKeep } from './train/labels';
 export { sample, type SampleOptions, type SampleResult, type Method } from './sample/hmc';
 export { splitRhat, effectiveSampleSize } from './sample/diagnostics';

@@ -11,11 +11,19 @@ const root = path.resolve(__dirname, '..');
 function prebuildLoads() {
   try {
     const file = require('node-gyp-build').resolve(root);
-    require(file);
-    return file;
+    return { file, binding: require(file) };
   } catch (err) {
     return null;
   }
+}
+
+// One line on the CUDA backend of a binary that has it: usable here, or where to read why not.
+function cudaLine(binding) {
+  if (typeof binding.cudaStatus !== 'function') return null;
+  const s = binding.cudaStatus();
+  if (s.usable) return `genconvnet: the CUDA backend is usable on ${s.device}`;
+  return 'genconvnet: the CUDA backend is compiled in but cannot run here (the CPU backends are used); ' +
+    'node -p "require(\'genconvnet\').cudaStatus().reason" says why';
 }
 
 function has(cmd, args = ['--version']) {
@@ -26,7 +34,9 @@ function main() {
   if (process.env.GENCONVNET_BUILD_FROM_SOURCE !== '1') {
     const found = prebuildLoads();
     if (found) {
-      console.log(`genconvnet: using ${path.relative(root, found)}`);
+      console.log(`genconvnet: using ${path.relative(root, found.file)}`);
+      const line = cudaLine(found.binding);
+      if (line) console.log(line);
       return;
     }
   }

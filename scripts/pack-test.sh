@@ -18,7 +18,29 @@ tarball=$root/$(node -e "const p=JSON.parse(process.argv[1])[0]; console.log(p.f
 node -e "const p=JSON.parse(process.argv[1])[0]; console.log('package: ' + p.filename + ', packed ' + (p.size/1048576).toFixed(1) + ' MiB, unpacked ' + (p.unpackedSize/1048576).toFixed(1) + ' MiB, ' + p.entryCount + ' files');
   for (const f of p.files.filter((f) => f.path.startsWith('prebuilds/'))) console.log('  ' + f.path + ' ' + (f.size/1048576).toFixed(2) + ' MiB');
   if (p.size >= 30 * 1048576) { console.error('the packed tarball is not under 30 MiB'); process.exit(1); }" "$pack"
-cuda_flag=; [ "$GENCONVNET_PREBUILD_CUDA" = 1 ] && cuda_flag=--cuda
+cuda_flag=
+if [ "$GENCONVNET_PREBUILD_CUDA" = 1 ]; then
+  cuda_flag=--cuda
+  # the GPU code in the addon: each translation unit's fatbin holds sm_80 and sm_90 code and sm_90 PTX, nothing else
+  python3 - prebuilds/linux-x64/genconvnet.node <<'PY'
+import struct, subprocess, sys
+f = sys.argv[1]
+sec = next(l.split(']')[1].split() for l in subprocess.check_output(['readelf', '-S', '-W', f], text=True).splitlines() if '.nv_fatbin' in l)
+data = open(f, 'rb').read()[int(sec[3], 16):int(sec[3], 16) + int(sec[4], 16)]
+found, pos = set(), 0
+while pos + 16 <= len(data):
+    magic, _, hsize, fsize = struct.unpack_from('<IHHQ', data, pos)
+    if magic != 0xBA55ED50: pos += 8; continue
+    p, end = pos + hsize, pos + hsize + fsize
+    while p < end:
+        kind, _, ehsize, payload = struct.unpack_from('<HHIQ', data, p)
+        found.add(({1: 'PTX', 2: 'SASS'}.get(kind, str(kind)), struct.unpack_from('<I', data, p + 28)[0]))
+        p += ehsize + payload
+    pos = end
+print('GPU code in the addon:', ', '.join(f'{k} sm_{a}' for k, a in sorted(found)), f'({len(data) / 1048576:.2f} MiB of fatbin)')
+sys.exit(0 if found == {('SASS', 80), ('SASS', 90), ('PTX', 90)} else 1)
+PY
+fi
 work=$(mktemp -d)
 cp "$tarball" scripts/pack-check.js "$work/"
 # awk reads all of ldconfig's output (an early exit would SIGPIPE it and fail under pipefail)
@@ -34,6 +56,11 @@ unshare -m bash -euo pipefail -c "
   npm init -y >/dev/null
   npm install --ignore-scripts --no-audit --no-fund ./$(basename "$tarball") >/dev/null
   node pack-check.js $cuda_flag
+  # what npm install prints: the prebuild is used and, with CUDA compiled in, why it cannot run here
+  said=\$(cd node_modules/genconvnet && node scripts/install.js)
+  echo \"\$said\"
+  grep -q 'using prebuilds/linux-x64/genconvnet.node' <<< \"\$said\" || { echo 'install.js did not pick the prebuild' >&2; exit 1; }
+  if [ -n '$cuda_flag' ] && ! grep -q 'CUDA backend is compiled in but cannot run here' <<< \"\$said\"; then echo 'install.js did not report the CUDA backend' >&2; exit 1; fi
   addon=\$(ls node_modules/genconvnet/prebuilds/linux-x64/*.node)
   deps=\$(ldd \"\$addon\")
   grep -E 'dnnl|gomp|OpenCL' <<< \"\$deps\"

@@ -4,6 +4,8 @@
 import { Command } from 'commander';
 import { errorLine } from './errors';
 import { demoCommand, reportCommand } from './demo';
+import { exportCommand, importCommand } from './onnx';
+import { prepareCommand } from './prepare';
 import { sampleCommand } from './sample';
 import { evalCommand, trainCommand } from './train';
 
@@ -14,9 +16,12 @@ export function program(): Command {
     .showHelpAfterError()
     .addCommand(trainCommand())
     .addCommand(evalCommand())
+    .addCommand(prepareCommand())
     .addCommand(sampleCommand())
     .addCommand(demoCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(exportCommand())
+    .addCommand(importCommand());
   return p;
 }
 

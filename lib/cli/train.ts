@@ -7,6 +7,7 @@ import { preprocess } from '../data/preprocess';
 import { Network } from '../network';
 import { assessOnDatasets, formatAssessment } from '../train/assess';
 import { evaluate } from '../train/evaluate';
+import { dataTrainOptions, evalPrepared, recipeHelp } from './data';
 import { train, type TrainEvent } from '../train/trainer';
 import type { LabelKeep } from '../train/labels';
 import { int, modelSpec, num, oneOf, range, seedArg } from './args';
@@ -45,7 +46,10 @@ export function trainCommand(): Command {
     .option('-m, --model <preset|file>', 'preset (lenet, alexnet, cifar) or JSON spec file', 'lenet')
     .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
     .option('--data-dir <dir>', 'directory of IDX files (default: the embedded MNIST / Debian Fashion-MNIST)')
-    .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3' or 'mix0.5:2,dg:2'", 'gg:1,dg:3')
+    .option('--data <dir>', 'a prepared directory (genconvnet prepare), streamed with random crops and mirrors; a preset model gets its classes')
+    .option('--recipe <name>', 'a full training setup: alexnet-imagenet (bvlc_alexnet solver, GG then DG); explicit options override it')
+    .option('--workers <n>', 'data loader threads for --data', int(1, 256))
+    .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3', 'mix0.5:2,dg:2' or 'mix1-0:4' (lambda*GG + (1-lambda)*DG, lambda linear 1 to 0)", 'gg:1,dg:3')
     .option('--labels-per-class <k>', 'semi-supervised: keep K labels per class', int(1, 1_000_000))
     .option('--label-fraction <f>', 'semi-supervised: keep this fraction of labels', num((n) => n > 0 && n <= 1, 'a fraction in (0, 1]'))
     .option('-b, --batch <n>', 'batch size', int(2, 65536), 64)
@@ -64,6 +68,7 @@ export function trainCommand(): Command {
     .option('--max-steps-per-epoch <n>', 'cap the steps of each epoch (quick runs)', int(1, 1e9))
     .option('--override <key=value...>', `with --resume: change a recorded option (${OVERRIDABLE.join(', ')}), e.g. lr=0.005`)
     .option('--json', 'print the history as JSON at the end')
+    .addHelpText('after', recipeHelp())
     .action(async (_o, cmd: Command) => {
       const allowChanges = applyOverrides(cmd, cmd.opts().override, OVERRIDABLE);
       const o = cmd.opts();
@@ -76,6 +81,7 @@ export function trainCommand(): Command {
         batch: g('batch'), labelledPerBatch: g('labelledPerBatch'), optimizer: g('optimizer'), lr: g('lr'), schedule: g('schedule'), warmupEpochs: g('warmupEpochs'),
         momentum: g('momentum'), weightDecay: g('weightDecay'), seed: g('seed'), outDir: o.out, resume: o.resume, allowChanges, device: o.device,
         maxStepsPerEpoch: g('maxStepsPerEpoch'), onEvent: trainReporter(Boolean(o.json)),
+        ...dataTrainOptions(o, cmd),
       });
       const last = result.history[result.history.length - 1];
       if (o.json) process.stdout.write(JSON.stringify({ model: path.join(o.out, 'model.safetensors'), history: result.history }, null, 2) + '\n');
@@ -90,6 +96,7 @@ export function evalCommand(): Command {
     .argument('<model>', 'checkpoint (.safetensors) written by train')
     .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
     .option('--data-dir <dir>', 'directory of IDX files')
+    .option('--data <dir>', 'a prepared directory: its test split, centre-cropped to the model\'s input')
     .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1, 65536), 1000)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--ood <dataset>', 'also measure ECE, NLL and OOD detection against this dataset\'s test images', oneOf(['mnist', 'fashion-mnist'] as const))
@@ -106,11 +113,15 @@ export function evalCommand(): Command {
         }
         return;
       }
-      const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
-      const x = net.preprocessing ? preprocess(data.images, data.shape, net.preprocessing) : data.images;
-      const r = await evaluate(net, x, data.labels, { batch: o.batch });
-      if (o.json) process.stdout.write(JSON.stringify({ model: file, dataset: data.name, ...r }) + '\n');
-      else process.stdout.write(`${file} on ${data.name} test (${r.n} images): top-1 error ${pct(r.top1Error)}, top-5 error ${pct(r.top5Error)}, cross-entropy ${r.crossEntropy.toFixed(4)}, GG log-likelihood ${r.ggLogLik.toFixed(3)}\n`);
+      let r, name: string;
+      if (o.data) (r = await evalPrepared(net, o.data, o.batch)), (name = o.data);
+      else {
+        const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
+        const x = net.preprocessing ? preprocess(data.images, data.shape, net.preprocessing) : data.images;
+        (r = await evaluate(net, x, data.labels, { batch: o.batch })), (name = data.name);
+      }
+      if (o.json) process.stdout.write(JSON.stringify({ model: file, dataset: name, ...r }) + '\n');
+      else process.stdout.write(`${file} on ${name} test (${r.n} images): top-1 error ${pct(r.top1Error)}, top-5 error ${pct(r.top5Error)}, cross-entropy ${r.crossEntropy.toFixed(4)}, GG log-likelihood ${r.ggLogLik.toFixed(3)}\n`);
       net.dispose();
     });
 }

@@ -33,7 +33,7 @@ export interface Chain {
   ended: boolean;
 }
 
-const SUPPORTED = 'Conv, Relu, MaxPool, AveragePool, Pad, LRN, Gemm, MatMul, Add, Flatten, Reshape, Dropout, Identity, BatchNormalization, Softmax';
+const SUPPORTED = 'Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Pad, LRN, Gemm, MatMul, Add, Flatten, Reshape, Dropout, Identity, BatchNormalization, Softmax';
 
 interface Ctx {
   chain: Chain;
@@ -54,8 +54,11 @@ function constInput(c: Ctx, i: number, what: string, optional = false): ConstTen
   return t;
 }
 
+/** A layer name from a node name: PyTorch's '/features/features.0/Conv' gives 'features_0', '/Relu' the default 'relu1'. */
 function layerName(chain: Chain, node: onnx.INodeProto, type: string): string {
-  let name = (node.name ?? '').replace(/[^A-Za-z0-9_-]/g, '_').replace(/^[^A-Za-z_]+/, '').replace(/^_+|_+$/g, '');
+  const path = (node.name ?? '').split('/').filter((p) => p.length > 0);
+  if (path.length > 1 || (node.name ?? '').startsWith('/')) path.pop(); // the op type that ends PyTorch's scope path
+  let name = (path[path.length - 1] ?? '').replace(/[^A-Za-z0-9_-]/g, '_').replace(/^[^A-Za-z_]+/, '').replace(/^_+|_+$/g, '');
   if (!name) name = `${type}${chain.built.filter((b) => b.config.type === type).length + 1}`;
   let unique = name;
   for (let k = 2; chain.names.has(unique); k++) unique = `${name}_${k}`;
@@ -215,7 +218,16 @@ function reshape(c: Ctx): void {
   fail(c, `a reshape to [N, ${size}] (flatten)${c.chain.rank === 2 ? ` or [N, ${size}, 1, 1]` : ''}`, `shape [${target.join(', ')}]`);
 }
 
+/** GlobalAveragePool / GlobalMaxPool: one window over the whole image. */
+function globalPool(c: Ctx, max: boolean): void {
+  need4d(c);
+  const [ch, h, w] = c.chain.shape;
+  push(c, { type: max ? 'maxpool' : 'avgpool', kernel: pairOf(h, w) }, [ch, 1, 1], 4);
+}
+
 const HANDLERS: Record<string, (c: Ctx) => void> = {
+  GlobalAveragePool: (c) => globalPool(c, false),
+  GlobalMaxPool: (c) => globalPool(c, true),
   Conv: conv,
   MaxPool: (c) => pool(c, true),
   AveragePool: (c) => pool(c, false),

@@ -33,21 +33,34 @@ export async function evaluate(net: Network, images: Float32Array, labels: Int32
   if (!(labels instanceof Int32Array) || labels.length === 0) throw expected('at least one labelled image', 'evaluation labels', labels, 'E_DATA');
   if (!(images instanceof Float32Array) || images.length !== labels.length * per)
     throw expected(`${labels.length} images of ${per} values (one per label)`, 'evaluation images', images, 'E_DATA');
+  async function* batches(): AsyncIterable<{ x: Float32Array; y: Int32Array }> {
+    for (let s = 0; s < labels.length; s += batch) {
+      const m = Math.min(batch, labels.length - s);
+      yield { x: images.subarray(s * per, (s + m) * per), y: labels.subarray(s, s + m) };
+    }
+  }
+  return evaluateBatches(net, batches());
+}
+
+/**
+ * Evaluates `net` on a stream of preprocessed batches (each batch is its own GG reference set).
+ * @throws GenConvNetError from the network for mis-shaped images, or from the stream.
+ */
+export async function evaluateBatches(net: Network, batches: AsyncIterable<{ x: Float32Array; y: Int32Array }>): Promise<Evaluation> {
   const classes = net.classes;
-  let top1 = 0, top5 = 0, ce = 0, gg = 0;
-  for (let s = 0; s < labels.length; s += batch) {
-    const m = Math.min(batch, labels.length - s);
-    const y = labels.subarray(s, s + m);
-    const scores = await net.forward(images.subarray(s * per, (s + m) * per));
+  let top1 = 0, top5 = 0, ce = 0, gg = 0, n = 0;
+  for await (const { x, y } of batches) {
+    const m = y.length;
+    const scores = await net.forward(x);
     const r = computeObjective(scores, y, classes, { kind: 'gg' }, { backend: net.backend });
     ce += r.crossEntropy * m;
     gg += r.ggLogLik * m;
+    n += m;
     for (let i = 0; i < m; i++) {
       const rank = rankOf(scores, i, classes, y[i]);
       if (rank >= 1) top1++;
       if (rank >= 5) top5++;
     }
   }
-  const n = labels.length;
   return { n, top1Error: top1 / n, top5Error: top5 / n, crossEntropy: ce / n, ggLogLik: gg / n };
 }

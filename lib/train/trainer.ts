@@ -8,15 +8,16 @@ import { loadCheckpoint, parseMeta, saveCheckpoint } from '../checkpoint';
 import { cleanStaleTemps } from '../io/atomic';
 import { readSafetensors } from '../io/safetensors';
 import { checkNumericOptions, reconcile, type RunConfig } from './config';
-import { computeStats, type DatasetSplit } from '../data/dataset';
+import { type DatasetSplit } from '../data/dataset';
+import { isFeed, memoryFeed, type TrainFeed } from '../data/feed';
+import { openFeed, type LoaderOptions } from '../data/loader';
 import { loadDataset, type DatasetName } from '../data/mnist';
-import { preprocess } from '../data/preprocess';
 import { GenConvNetError, expected } from '../errors';
 import { Network, type Preprocessing } from '../network';
 import { preset } from '../presets';
 import { type NetSpec, validateSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
-import { evaluate, type Evaluation } from './evaluate';
+import { evaluateBatches, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
 import { objectiveAt, phaseStart } from './joint';
 import { computeObjective, ggWeight } from './objectives';
@@ -25,8 +26,13 @@ import type { BackendName, Device } from '../backend';
 
 export interface TrainOptions {
   model?: NetSpec | string;
-  dataset?: DatasetName | DatasetSplit;
+  /** A dataset name, an in-memory split, or a feed (e.g. {@link openFeed} over a prepared directory). */
+  dataset?: DatasetName | DatasetSplit | TrainFeed;
   dataDir?: string;
+  /** A prepared directory (`genconvnet prepare`), streamed; overrides `dataset`. */
+  data?: string;
+  /** Streaming loader options for `data` (the crop defaults to the model's input side). */
+  loader?: LoaderOptions;
   /** e.g. 'gg:1,dg:3' (the paper's scheme: GG pre-training, then DG). */
   phases?: string | Phase[];
   labels?: LabelKeep;
@@ -36,6 +42,8 @@ export interface TrainOptions {
   optimizer?: 'sgd' | 'adam';
   lr?: number;
   schedule?: LrSchedule['type'];
+  /** 'step' schedule: epochs between the divisions by 10 (default a third of all epochs). */
+  stepEpochs?: number;
   warmupEpochs?: number;
   momentum?: number;
   weightDecay?: number;
@@ -77,7 +85,9 @@ interface Resolved {
   o: Required<Pick<TrainOptions, 'batch' | 'optimizer' | 'lr' | 'schedule' | 'warmupEpochs' | 'momentum' | 'weightDecay' | 'seed' | 'evalBatch'>> & TrainOptions;
   spec: NetSpec;
   phases: Phase[];
-  data: DatasetSplit;
+  feed: TrainFeed;
+  /** The feed was opened here and is closed at the end. */
+  owned: boolean;
 }
 
 function resolveOptions(options: TrainOptions): Resolved {
@@ -90,20 +100,24 @@ function resolveOptions(options: TrainOptions): Resolved {
   if (!['constant', 'step', 'cosine'].includes(o.schedule)) throw expected("'constant', 'step' or 'cosine'", 'schedule', o.schedule);
   const phases = parsePhases(o.phases ?? 'gg:1,dg:3');
   const spec = typeof o.model === 'object' ? o.model : preset(o.model ?? 'lenet');
-  const data = typeof o.dataset === 'object' ? o.dataset : loadDataset(o.dataset ?? 'mnist', { dir: o.dataDir });
-  const shape = data.train.shape;
-  if (shape.join() !== spec.input.join())
-    throw new GenConvNetError('E_DATA', `Expected images of shape [${spec.input.join(', ')}] for the model's input but dataset ${data.train.name} has [${shape.join(', ')}]`);
-  return { o, spec, phases, data };
+  const owned = o.data !== undefined || !isFeed(o.dataset);
+  const feed = o.data !== undefined ? openFeed(o.data, { crop: spec.input[1], ...o.loader })
+    : isFeed(o.dataset) ? o.dataset : memoryFeed(typeof o.dataset === 'object' ? o.dataset : loadDataset(o.dataset ?? 'mnist', { dir: o.dataDir }));
+  const shape = feed.shape;
+  if (shape.join() !== spec.input.join()) {
+    if (owned) void feed.close();
+    throw new GenConvNetError('E_DATA', `Expected images of shape [${spec.input.join(', ')}] for the model's input but dataset ${feed.name} has [${shape.join(', ')}]`);
+  }
+  return { o, spec, phases, feed, owned };
 }
 
-function preprocessingOf(data: DatasetSplit, given?: { mean: number[]; std: number[] }): Preprocessing {
-  const C = data.train.shape[0];
+function preprocessingOf(data: TrainFeed, given?: { mean: number[]; std: number[] }): Preprocessing {
+  const C = data.shape[0];
   if (given && (given.mean?.length !== C || given.std?.length !== C || !given.std.every((s) => s > 0)))
     throw expected(`${C} means and ${C} positive stds`, 'normalization', given);
-  const stats = given ?? computeStats(data.train);
+  const stats = given ?? data.stats();
   const std = stats.std.map((s) => (s > 0 ? s : 1));
-  return { mean: stats.mean, std, imageShape: data.train.shape, classNames: data.train.classes.slice(), sigma: 1 };
+  return { mean: stats.mean, std, imageShape: data.shape, classNames: data.classes.slice(), sigma: 1 };
 }
 
 /** The state a checkpoint carries for an exact resume. */
@@ -119,7 +133,7 @@ class Run {
   readonly model: string | undefined;
   history: EpochRecord[] = [];
   adamStep = 0;
-  constructor(readonly r: Resolved, readonly net: Network, readonly x: { train: Float32Array; test: Float32Array }, readonly labels: Int32Array, readonly stepsPerEpoch: number) {
+  constructor(readonly r: Resolved, readonly net: Network, readonly labels: Int32Array, readonly stepsPerEpoch: number) {
     this.log = r.o.outDir ? path.join(r.o.outDir, 'log.jsonl') : undefined;
     this.model = r.o.outDir ? path.join(r.o.outDir, 'model.safetensors') : undefined;
   }
@@ -141,7 +155,7 @@ class Run {
 
   lr(globalStep: number): number {
     const o = this.r.o;
-    return lrAt({ type: o.schedule, lr: o.lr, warmupSteps: Math.round(o.warmupEpochs * this.stepsPerEpoch), stepSize: this.stepsPerEpoch * Math.max(1, Math.floor(this.totalEpochs / 3)), gamma: 0.1 }, globalStep, this.totalEpochs * this.stepsPerEpoch);
+    return lrAt({ type: o.schedule, lr: o.lr, warmupSteps: Math.round(o.warmupEpochs * this.stepsPerEpoch), stepSize: Math.round(this.stepsPerEpoch * (o.stepEpochs ?? Math.max(1, Math.floor(this.totalEpochs / 3)))), gamma: 0.1 }, globalStep, this.totalEpochs * this.stepsPerEpoch);
   }
 
   async update(lr: number): Promise<void> {
@@ -156,7 +170,7 @@ class Run {
     const state: TrainerState = {
       epoch, adamStep: this.adamStep, history: this.history,
       config: {
-        phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels ?? 'all', dataset: datasetName(o.dataset, this.r.data),
+        phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels ?? 'all', dataset: datasetName(o, this.r.feed),
         labelledPerBatch: o.labelledPerBatch, schedule: o.schedule, warmupEpochs: o.warmupEpochs, momentum: o.momentum, weightDecay: o.weightDecay,
         maxStepsPerEpoch: o.maxStepsPerEpoch ?? null, evalBatch: o.evalBatch,
       },
@@ -170,8 +184,8 @@ class Run {
 }
 
 /** The dataset as a run records it: the name it was given, or the split's own name. */
-function datasetName(given: TrainOptions['dataset'], data: DatasetSplit): string {
-  return typeof given === 'string' ? given : given === undefined ? 'mnist' : data.train.name;
+function datasetName(o: TrainOptions, feed: TrainFeed): string {
+  return o.data === undefined && typeof o.dataset === 'string' ? o.dataset : o.data === undefined && o.dataset === undefined ? 'mnist' : feed.name;
 }
 
 /** Runs a file-system step; its failure (ENOTDIR, EROFS, ENOSPC, …) becomes E_IO naming what was done. */
@@ -191,20 +205,9 @@ async function withRecordedConfig(options: TrainOptions, file: string): Promise<
   const recorded = (meta.extra as { trainer?: TrainerState } | undefined)?.trainer?.config;
   if (!recorded) throw new GenConvNetError('E_CHECKPOINT', `Cannot resume from ${file}: it holds no trainer state (it was not written by train)`);
   const normalize = (key: string, v: unknown) =>
-    key === 'phases' ? formatPhases(parsePhases(v as string | Phase[])) : key === 'dataset' ? (typeof v === 'string' ? v : (v as DatasetSplit).train.name) : v;
+    key === 'phases' ? formatPhases(parsePhases(v as string | Phase[])) : key === 'dataset' ? (typeof v === 'string' ? v : isFeed(v) ? v.name : (v as DatasetSplit).train.name) : v;
   const merged = reconcile(options as Record<string, unknown>, recorded, options.allowChanges ?? [], normalize, file) as TrainOptions;
   return { ...merged, model: options.model ?? meta.spec };
-}
-
-/** Copies the images of `indices` into one batch buffer and their labels. */
-function gather(images: Float32Array, labels: Int32Array, per: number, indices: number[]): { x: Float32Array; y: Int32Array } {
-  const x = new Float32Array(indices.length * per);
-  const y = new Int32Array(indices.length);
-  indices.forEach((i, b) => {
-    x.set(images.subarray(i * per, (i + 1) * per), b * per);
-    y[b] = labels[i];
-  });
-  return { x, y };
 }
 
 async function diverged(run: Run, epoch: number, step: number, what: string): Promise<never> {
@@ -224,13 +227,14 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   const started = Date.now();
   const phase = run.phaseAt(epoch);
   const withUnlabelled = phase.objective.kind !== 'dg';
-  const per = run.net.inputShape.reduce((a, b) => a * b, 1);
   const plan = planEpoch(run.labels, o.batch, o.labelledPerBatch ?? Math.ceil(o.batch / 2), o.seed, epoch, o.maxStepsPerEpoch);
   run.net.setSeed(epochSeed(o.seed, epoch));
   let loss = 0, gg = 0, wrong = 0, seen = 0, lr = 0;
+  const batches = run.r.feed.epoch(plan, o.seed, epoch, withUnlabelled);
   const first = (epoch - phaseStart(run.r.phases, epoch)) * plan.steps;
   for (let s = 0; s < plan.steps; s++) {
-    const { x, y } = gather(run.x.train, run.labels, per, plan.batch(s, withUnlabelled));
+    const { x } = await batches.next(s);
+    const y = Int32Array.from(plan.batch(s, withUnlabelled), (i) => run.labels[i]); // kept labels: -1 = unlabelled
     const scores = await orDiverged(run, epoch, s, 'the loss is not finite (the scores overflowed float32)', run.net.forward(x, { train: true }));
     const objective = objectiveAt(phase, first + s, phase.epochs * plan.steps);
     const r = computeObjective(scores, y, run.net.classes, objective, { backend: run.net.backend });
@@ -245,7 +249,8 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
     seen += r.labelled;
     o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr, lambda: ggWeight(objective) });
   }
-  const test = await orDiverged(run, epoch, plan.steps - 1, 'the loss is not finite on the test set', evaluate(run.net, run.x.test, run.r.data.test.labels, { batch: o.evalBatch }));
+  batches.close();
+  const test = await orDiverged(run, epoch, plan.steps - 1, 'the loss is not finite on the test set', evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch)));
   return { epoch: epoch + 1, phase: formatPhases([{ ...phase, epochs: 1 }]).replace(/:1$/, ''), lr, trainLoss: loss / seen, trainGgLogLik: gg / seen, trainError: wrong / seen, test, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -285,9 +290,17 @@ export async function train(options: TrainOptions = {}): Promise<{ net: Network;
   const started = Date.now();
   if (options?.resume && options.outDir) options = await withRecordedConfig(options, path.join(options.outDir, 'model.safetensors'));
   const r = resolveOptions(options);
-  const pre = preprocessingOf(r.data, r.o.normalization);
-  const trainLabels = keepLabels(r.data.train.labels, r.data.train.classes.length, r.o.labels ?? 'all', r.o.seed);
-  const x = { train: preprocess(r.data.train.images, r.data.train.shape, pre), test: preprocess(r.data.test.images, r.data.test.shape, pre) };
+  try {
+    return await trainOn(r, started);
+  } finally {
+    if (r.owned) await r.feed.close();
+  }
+}
+
+async function trainOn(r: Resolved, started: number): Promise<{ net: Network; history: EpochRecord[]; preprocessing: Preprocessing }> {
+  const pre = preprocessingOf(r.feed, r.o.normalization);
+  const trainLabels = keepLabels(r.feed.trainLabels, r.feed.classes.length, r.o.labels ?? 'all', r.o.seed);
+  r.feed.begin(pre);
   if (r.o.outDir) {
     await ioStep(`create the run directory ${r.o.outDir}`, () => fsp.mkdir(r.o.outDir!, { recursive: true }));
     await cleanStaleTemps(r.o.outDir);
@@ -300,13 +313,13 @@ export async function train(options: TrainOptions = {}): Promise<{ net: Network;
   } else {
     net = Network.create(r.spec, { device: r.o.device, backend: r.o.backend, seed: r.o.seed, preprocessing: pre });
   }
-  const maxLabel = r.data.train.labels.reduce((a, b) => Math.max(a, b), 0);
+  const maxLabel = r.feed.trainLabels.reduce((a, b) => Math.max(a, b), 0);
   if (maxLabel >= net.classes) {
     net.dispose();
     throw expected(`labels in [0, ${net.classes - 1}] for a model with ${net.classes} classes`, 'dataset labels', maxLabel);
   }
-  const steps = Math.min(r.o.maxStepsPerEpoch ?? Infinity, Math.ceil(r.data.train.n / r.o.batch));
-  const run = new Run(r, net, x, trainLabels, steps);
+  const steps = Math.min(r.o.maxStepsPerEpoch ?? Infinity, Math.ceil(r.feed.trainLabels.length / r.o.batch));
+  const run = new Run(r, net, trainLabels, steps);
   if (state) (run.history = state.history), (run.adamStep = state.adamStep);
   const startEpoch = state?.epoch ?? 0;
   await run.emit({ type: 'start', epochs: run.totalEpochs, stepsPerEpoch: steps, startEpoch, backend: net.backend });

@@ -51,37 +51,37 @@ std::string notFound(const LibrarySearch& s, const std::string& install) {
   return msg + "; install it with " + install + ", or set " + s.envVar + " to the library file";
 }
 
-// Searches one library and resolves its entry points into api; returns "" or the problem.
+// Searches one library into slot and resolves its entry points into api; returns "" or the problem.
 template <class Api>
-std::string loadOne(const SearchSpec& spec, const std::string& install, Api& api, Libraries& libs, std::string& path) {
-  libs.searches.push_back(findLibrary(spec));
-  const LibrarySearch& s = libs.searches.back();
-  if (!s.handle) return notFound(s, install);
-  path = s.loaded;
+std::string loadOne(const SearchSpec& spec, const std::string& install, Api& api, LibrarySearch& slot, std::string& path) {
+  slot = findLibrary(spec);
+  if (!slot.handle) return notFound(slot, install);
+  path = slot.loaded;
   std::string missing;
-  if (!resolve(s.handle, api, missing))
-    return s.name + " at " + s.loaded + " lacks " + missing + " (too old or not the expected library)";
+  if (!resolve(slot.handle, api, missing))
+    return slot.name + " at " + slot.loaded + " lacks " + missing + " (too old or not the expected library)";
   return "";
 }
 
 struct Loaded {
   Libraries libs;
   Loaded() {
+    libs.searches.resize(3);  // the driver, cuDNN, cuBLAS
     // the driver is loaded by the CUDA runtime itself; looking for it here only records where it is
-    libs.searches.push_back(findLibrary({"the NVIDIA driver", nullptr, {"libcuda.so.1"}, {}, false}));
-    const bool gpuMachine = libs.searches.back().handle != nullptr;
+    libs.searches[0] = findLibrary({"the NVIDIA driver", nullptr, {"libcuda.so.1"}, {}, false});
+    const bool gpuMachine = libs.searches[0].handle != nullptr;
     const std::vector<std::string> dirs = nvidiaLibraryDirs();
+    // cuBLAS first, with libcublasLt from its own folder: some of cuDNN's sub-libraries need it
+    std::string q = loadOne({"cuBLAS", "GENCONVNET_CUBLAS", {"libcublas.so.13", "libcublas.so.12"}, dirs, true},
+                            "`pip install nvidia-cublas-cu12` or your distribution's package (libcublas12)",
+                            libs.blas, libs.searches[2], libs.cublasPath);
     // cuDNN's sub-libraries come from the same folder; loaded only where a driver is (they are large)
     std::string p = loadOne({"cuDNN", "GENCONVNET_CUDNN", {"libcudnn.so.9", "libcudnn.so.8"}, dirs, gpuMachine},
                             "`pip install nvidia-cudnn-cu12` or your distribution's package (libcudnn9-cuda-12)",
-                            libs.dnn, libs, libs.cudnnPath);
+                            libs.dnn, libs.searches[1], libs.cudnnPath);
     // 8.x reports major*1000 + minor*100 + patch, 9.x major*10000 + minor*100 + patch; FMA math needs 8.1
     if (p.empty() && libs.dnn.cudnnGetVersion() < 8100)
       p = "cuDNN at " + libs.cudnnPath + " is version " + std::to_string(libs.dnn.cudnnGetVersion()) + "; 8.1 or newer is needed";
-    // libcublasLt, which libcublas needs, comes from the same folder
-    std::string q = loadOne({"cuBLAS", "GENCONVNET_CUBLAS", {"libcublas.so.13", "libcublas.so.12"}, dirs, true},
-                            "`pip install nvidia-cublas-cu12` or your distribution's package (libcublas12)",
-                            libs.blas, libs, libs.cublasPath);
     libs.problem = p.empty() ? q : (q.empty() ? p : p + "; " + q);
   }
 };

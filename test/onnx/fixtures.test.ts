@@ -47,6 +47,12 @@ for (const [file, layers, softmax] of [
   });
 }
 
+test('lenet.onnx: layers are named after the PyTorch modules', async (t) => {
+  const net = await Network.fromOnnx(join(FIXTURES, 'lenet.onnx'));
+  t.deepEqual(net.spec.layers.map((l) => l.name), ['conv1', 'pool1', 'conv2', 'pool2', 'flatten1', 'fc1', 'relu1', 'fc2']);
+  net.dispose();
+});
+
 test('alexnet_bn.onnx: PyTorch conventions arrive as the spec states them', async (t) => {
   const net = await Network.fromOnnx(join(FIXTURES, 'alexnet_bn.onnx'));
   const pools = net.spec.layers.filter((l) => l.type === 'maxpool' || l.type === 'avgpool');
