@@ -21,7 +21,9 @@ libs=()
 if [ -f /usr/include/dnnl.hpp ] && [ -z "${GENCONVNET_NO_ONEDNN:-}" ]; then defines+=(-DGCN_HAVE_ONEDNN); libs+=(-ldnnl); fi
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fPIC -fexceptions -fsanitize=address,undefined -fno-sanitize-recover=undefined
        -I"$node_inc" -I"$napi_inc" "${defines[@]}")
-printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c 'o="$0/obj/$(echo "{}" | tr / _).o"; [ "$o" -nt "{}" ] && [ "$o" -nt "$0/../binding.gyp" ] && exit 0; g++ "$@" -c "{}" -o "$o"' "$out" "${flags[@]}"
+# An object is reused only when newer than its source, every header and binding.gyp.
+newest="$(ls -t binding.gyp $(find native -name '*.h') | head -1)"
+printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c 'o="$0/obj/$(echo "{}" | tr / _).o"; [ "$o" -nt "{}" ] && [ "$o" -nt "$1" ] && exit 0; shift; g++ "$@" -c "{}" -o "$o"' "$out" "$newest" "${flags[@]}"
 objs=()
 for s in "${sources[@]}"; do objs+=("$out/obj/$(echo "$s" | tr / _).o"); done
 g++ -shared -fsanitize=address,undefined -o "$out/genconvnet.node" "${objs[@]}" "${libs[@]}"
