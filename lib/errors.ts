@@ -2,24 +2,26 @@
 // (`Expected … for <name> but received …`). Native failures arrive with the same codes.
 
 /** Stable error codes; tests and callers match on these, never on message text. */
-export type ErrorCode =
-  | 'E_INVALID_ARGUMENT'
-  | 'E_SHAPE'
-  | 'E_SPEC'
-  | 'E_NOT_FINITE'
-  | 'E_CHECKPOINT'
-  | 'E_ONNX'
-  | 'E_DATA'
-  | 'E_NATIVE_LOAD'
-  | 'E_BACKEND'
-  | 'E_DISPOSED'
-  | 'E_BUSY'
-  | 'E_IO'
-  | 'E_DIVERGED'
-  | 'E_SAMPLER'
-  | 'E_NO_MEMORY'
-  | 'E_CUDA'
-  | 'E_INTERNAL';
+export const ERROR_CODES = [
+  'E_INVALID_ARGUMENT',
+  'E_SHAPE',
+  'E_SPEC',
+  'E_NOT_FINITE',
+  'E_CHECKPOINT',
+  'E_ONNX',
+  'E_DATA',
+  'E_NATIVE_LOAD',
+  'E_BACKEND',
+  'E_DISPOSED',
+  'E_BUSY',
+  'E_IO',
+  'E_DIVERGED',
+  'E_SAMPLER',
+  'E_NO_MEMORY',
+  'E_CUDA',
+  'E_INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The one error class of the library. */
 export class GenConvNetError extends Error {

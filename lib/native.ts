@@ -6,7 +6,7 @@
 // does); a load failure becomes one GenConvNetError that says what to do.
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { GenConvNetError, type ErrorCode } from './errors';
+import { ERROR_CODES, GenConvNetError, type ErrorCode } from './errors';
 
 /** A layer as the native engine receives it: normalized, validated, JSON-serializable. */
 export interface NativeLayer {
@@ -146,10 +146,7 @@ let cached: NativeBinding | undefined;
 /** Root of the installed package (where binding.gyp and prebuilds/ live). */
 export const packageRoot = path.resolve(__dirname, '..', '..');
 
-const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'E_INVALID_ARGUMENT', 'E_SHAPE', 'E_SPEC', 'E_NOT_FINITE', 'E_CHECKPOINT', 'E_DATA', 'E_NATIVE_LOAD', 'E_BACKEND',
-  'E_DISPOSED', 'E_BUSY', 'E_IO', 'E_DIVERGED', 'E_SAMPLER', 'E_CUDA', 'E_INTERNAL',
-]);
+const CODES: ReadonlySet<string> = new Set<string>(ERROR_CODES);
 
 /**
  * A native failure as a GenConvNetError: its code kept (E_INTERNAL when it has none we know), the
