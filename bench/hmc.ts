@@ -6,28 +6,19 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Network } from '../lib/network';
 import { lenet } from '../lib/presets';
-import { Rng } from '../lib/rng';
-import { Sampler, checkOptions } from '../lib/sample/hmc';
+import { hmcStepper } from './hmc_step';
 import { summarize } from './timing';
 
 const root = path.resolve(__dirname, '..', '..');
 
-/** Child mode: time our leapfrog steps (the trajectory of Sampler, L steps per call). */
+/** Child mode: time our leapfrog steps (one native HMC iteration of `steps` leapfrog steps per repetition). */
 async function ours(chains: number, steps: number, reps: number): Promise<number[]> {
   const net = Network.create(lenet(), { seed: 0 });
-  const node = net.node('fc2:3');
-  const S = new Sampler(net, node, checkOptions({ node: 'fc2:3', chains, sigma: 1 }, net), 1);
-  let s = await S.evaluate(new Rng(2).fillNormal(new Float32Array(chains * 784)) as Float32Array);
-  S.refresh();
-  await S.trajectory(s, 0.01, 5);
+  const S = await hmcStepper(net, [net.node('fc2:3')], chains, 0.01);
+  await S.step(5);
   const out: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    S.refresh();
-    const t0 = performance.now();
-    const { prop } = await S.trajectory(s, 0.01, steps);
-    out.push((performance.now() - t0) / 1e3 / steps);
-    s = prop;
-  }
+  for (let r = 0; r < reps; r++) out.push(await S.step(steps));
+  S.dispose();
   net.dispose();
   return out;
 }

@@ -7,8 +7,10 @@
 #include "../engine/net.h"
 #include "convert.h"
 #include "crossings.h"
+#include "net_access.h"
 
 namespace gcn::binding {
+
 namespace {
 
 class NetWrap;
@@ -48,6 +50,7 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
                         InstanceMethod("params", &NetWrap::params), InstanceMethod("readParam", &NetWrap::readParam),
                         InstanceMethod("writeParam", &NetWrap::writeParam), InstanceMethod("readGrad", &NetWrap::readGrad),
                         InstanceMethod("setSeed", &NetWrap::setSeed), InstanceMethod("dispose", &NetWrap::dispose),
+                        InstanceMethod("newChains", &NetWrap::newChains),
                         InstanceAccessor("backend", &NetWrap::backend, nullptr)});
   }
 
@@ -112,12 +115,16 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     return start(info, [&nt, dp] { nt.backward(dp); }, Napi::Value(), {d});
   }
 
-  // nodeGrad(x, n, {layer, channel, y, x, mean}) -> Promise<{values, grad}>
+  // nodeGrad(x, n, node | node[] (one per image)) -> Promise<{values, grad}>
   Napi::Value nodeGrad(const Napi::CallbackInfo& info) {
     Net& nt = net(info.Env());
     const int n = batchOf(info, 1);
     Napi::Float32Array x = toFloats(info[0], int64_t(n) * nt.inputShape().size(), "input");
-    const NodeSpec node = toNodeSpec(info[2]);
+    std::vector<NodeSpec> node;
+    if (info[2].IsArray())
+      for (uint32_t i = 0; i < info[2].As<Napi::Array>().Length(); ++i) node.push_back(toNodeSpec(info[2].As<Napi::Array>().Get(i)));
+    else
+      node.push_back(toNodeSpec(info[2]));
     Napi::Float32Array values = Napi::Float32Array::New(info.Env(), n);
     Napi::Float32Array grad = Napi::Float32Array::New(info.Env(), x.ElementLength());
     Napi::Object result = Napi::Object::New(info.Env());
@@ -221,6 +228,11 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     Napi::Float32Array src = toFloats(info[1], nt.params()[i].size, nt.params()[i].name.c_str());
     nt.writeParam(i, src.Data());
     return info.Env().Undefined();
+  }
+
+  Napi::Value newChains(const Napi::CallbackInfo& info) {
+    net(info.Env());
+    return binding::newChains(info, NetAccess{&net_, &busy});
   }
 
   Napi::Value setSeed(const Napi::CallbackInfo& info) {

@@ -61,6 +61,9 @@ struct NodeSpec {
   bool mean = false;
 };
 
+// The node of image i when a batch has one node for all images (nodes.size() == 1) or one each.
+inline const NodeSpec& nodeOf(const std::vector<NodeSpec>& nodes, int i) { return nodes.size() == 1 ? nodes[0] : nodes[size_t(i)]; }
+
 // Functions host and device code both call (nvcc compiles them for both sides).
 #ifdef __CUDACC__
 #define GCN_HOST_DEVICE __host__ __device__

@@ -88,6 +88,16 @@ void Net::checkNode(const NodeSpec& node) const {
     throw Error("E_INVALID_ARGUMENT", "node position out of range");
 }
 
+int Net::checkNodes(const std::vector<NodeSpec>& nodes, int n) const {
+  if (nodes.empty() || (nodes.size() != 1 && nodes.size() != size_t(n)))
+    throw Error("E_INVALID_ARGUMENT", "expected one node or one per image (" + std::to_string(n) + "), got " + std::to_string(nodes.size()));
+  for (const NodeSpec& node : nodes) {
+    checkNode(node);
+    if (node.layer != nodes[0].layer) throw Error("E_INVALID_ARGUMENT", "the nodes of one batch must be in one layer");
+  }
+  return nodes[0].layer;
+}
+
 std::vector<std::string> availableBackends() {
   std::vector<std::string> names;
 #ifdef GCN_HAVE_CUDA

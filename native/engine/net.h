@@ -12,6 +12,8 @@
 
 namespace gcn {
 
+class Chains;
+
 struct ParamInfo {
   std::string name;            // "<layer>.weight" or "<layer>.bias"
   std::vector<int64_t> shape;  // PyTorch shape
@@ -34,8 +36,12 @@ class Net {
   // dscores: (n, K) = dL/dF for the last forward; sets every parameter gradient to dL/dw.
   virtual void backward(const float* dscores) = 0;
   // Forward in eval mode, then backpropagate a seed of 1 at the node of every image (1/(H*W)
-  // at each position when node.mean). values: (n) node responses; dx: (n, C, H, W) = dF/dI.
-  virtual void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) = 0;
+  // at each position when node.mean). nodes: one for all images, or one per image (a chain's
+  // own node), all in one layer. values: (n) node responses; dx: (n, C, H, W) = dF/dI.
+  virtual void nodeGrad(const float* x, int n, const std::vector<NodeSpec>& nodes, float* values, float* dx) = 0;
+  // A batch of HMC chains that stays in this backend's memory (engine/chains.h); CPU backends
+  // keep host vectors, a device backend overrides this to keep device buffers.
+  virtual std::unique_ptr<Chains> newChains(int chains, std::vector<NodeSpec> nodes);
 
   // Parameters. The CPU backends keep them in host memory in PyTorch layout; a device
   // backend overrides these to copy across.
@@ -65,6 +71,8 @@ class Net {
 
  protected:
   void checkNode(const NodeSpec& node) const;
+  // Checks every node of a batch of n (one node, or n of them in one layer); returns that layer.
+  int checkNodes(const std::vector<NodeSpec>& nodes, int n) const;
   // Index of a layer's weight in params_ (its bias follows when present), -1 if none.
   int weightIndex(size_t layer) const { return paramOf_[layer]; }
   float* value(size_t i) { return values_[i].data(); }
