@@ -42,6 +42,7 @@ export interface NativeChains {
     eps: Float32Array,
     invT: Float32Array,
     perm?: Int32Array | null,
+    invS2?: Float32Array | null,
   ): Promise<ChainStepResult>;
   settle(accept: Uint8Array | null, accumulate: boolean, perm?: Int32Array | null): void;
   /** 0: the state, 1: the running sum of settled states, 2: the momenta; (chains, D). */

@@ -21,17 +21,20 @@ export interface IterationOutcome {
 
 export class ChainBatch {
   readonly eps: Float32Array;
+  /** Per chain: 1/T_k and 1/sigma^2, both divided by a tempered rung's temperature (the whole target tempered). */
   readonly invT: Float32Array;
+  readonly invS2: Float32Array;
   private pendingAccept: Uint8Array | null = null;
   private pendingPerm: Int32Array | null = null;
   private pendingAccumulate = false;
   private iteration = 0;
   readonly uniform: Rng;
 
-  private constructor(readonly native: NativeChains, readonly n: number, readonly D: number, readonly seed: number, readonly invS2: number,
+  private constructor(readonly native: NativeChains, readonly n: number, readonly D: number, readonly seed: number, readonly invSigma2: number,
     public value: Float32Array, public ii: Float64Array) {
     this.eps = new Float32Array(n);
     this.invT = new Float32Array(n).fill(1);
+    this.invS2 = new Float32Array(n).fill(invSigma2);
     this.uniform = new Rng(seed ^ 0x5bd1e995);
   }
 
@@ -54,14 +57,14 @@ export class ChainBatch {
 
   /** U(I) + |p|^2/2 of chain c. */
   energy(c: number, value: number, ii: number, pp: number): number {
-    return -value * this.invT[c] + 0.5 * ii * this.invS2 + 0.5 * pp;
+    return -value * this.invT[c] + 0.5 * ii * this.invS2[c] + 0.5 * pp;
   }
 
   /** One native trajectory for every chain (L leapfrog steps, or L ascent steps for MAP), then the verdicts. */
   async iterate(method: Method, L: number, accumulate: boolean): Promise<IterationOutcome> {
     const r = await this.native.step(this.pendingAccept, this.pendingAccumulate,
-      { L, momenta: method === 'map' ? MomentaMode.Ascent : MomentaMode.Fresh, seed: this.seed, iteration: this.iteration++, invSigma2: this.invS2 },
-      this.eps, this.invT, this.pendingPerm);
+      { L, momenta: method === 'map' ? MomentaMode.Ascent : MomentaMode.Fresh, seed: this.seed, iteration: this.iteration++, invSigma2: this.invSigma2 },
+      this.eps, this.invT, this.pendingPerm, this.invS2);
     const n = this.n, prob = new Float64Array(n), taken = new Uint8Array(n), bad = new Uint8Array(n), energy = new Float64Array(n);
     for (let c = 0; c < n; c++) {
       const ascent = method === 'map';

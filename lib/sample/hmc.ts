@@ -34,9 +34,9 @@ export interface SampleOptions {
   temperature?: number;
   /** Per node (or one for all): T_k = temperature * scale_k, e.g. the node's response std on data. */
   temperatureScale?: number | number[];
-  /** Parallel tempering: `rungs` temperatures from 1 to maxTemperature (times T_k), swaps every iteration. */
+  /** Parallel tempering: `rungs` rungs targeting pi^(1/t), t from 1 to maxTemperature, swaps every iteration. */
   tempering?: { rungs: number; maxTemperature: number };
-  /** Annealed warm-up: the temperature starts `anneal` times higher and falls to T_k over the first half of warm-up. */
+  /** Annealed warm-up: the target starts as pi^(1/anneal) and cools to pi over the first half of warm-up. */
   anneal?: number;
   /** Reference std; defaults to the model's stored sigma (else 1). */
   sigma?: number;
@@ -180,7 +180,11 @@ async function run(batch: ChainBatch, net: Network, nodes: Node[], scales: numbe
   for (let it = 0; it < total; it++) {
     if (it === warmup && adapt && warmup > 0) da.forEach((d, gr) => batch.eps.fill(d.final(), gr * chains, (gr + 1) * chains));
     const heat = it < warmup ? annealFactor(cfg.anneal, it, warmup) : 1;
-    for (let s = 0; s < batch.n; s++) batch.invT[s] = 1 / (cfg.T * scales[Math.floor(s / (rungs * chains))] * temps[Math.floor(s / chains) % rungs] * heat);
+    for (let s = 0; s < batch.n; s++) {
+      const t = temps[Math.floor(s / chains) % rungs] * heat; // the whole target tempered: pi^(1/t)
+      batch.invT[s] = 1 / (cfg.T * scales[Math.floor(s / (rungs * chains))] * t);
+      batch.invS2[s] = 1 / (cfg.sigma * cfg.sigma * t);
+    }
     const out = await batch.iterate(method, L, it >= warmup);
     let meanProb = 0;
     for (let gr = 0; gr < G * rungs; gr++) {

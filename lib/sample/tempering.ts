@@ -1,7 +1,8 @@
 // lib/sample/tempering.ts — parallel tempering (replica exchange, Swendsen & Wang 1986; Geyer 1991)
-// and annealed warm-up for multimodal targets. Rung r of a node runs at T_k * ladder[r]; after each
-// iteration adjacent rungs (even pairs, then odd pairs, alternating) propose to swap their states
-// with probability min(1, exp((b_r - b_{r+1}) (F_{r+1} - F_r))), b = 1/T (the reference is not tempered).
+// and annealed warm-up for multimodal targets. Rung r of a node targets pi_k^(1/t_r), t_r = ladder[r]
+// (the whole energy tempered, reference included, so barriers shrink); after each iteration adjacent
+// rungs (even pairs, then odd pairs, alternating) propose to swap states with the Metropolis rule
+// min(1, exp(U_a(x_a) + U_b(x_b) - U_a(x_b) - U_b(x_a))).
 import type { Rng } from '../rng';
 import type { ChainBatch } from './chains';
 
@@ -27,7 +28,8 @@ export function exchange(batch: ChainBatch, groups: number, rungs: number, chain
     for (let r = it % 2; r + 1 < rungs; r += 2)
       for (let k = 0; k < chains; k++) {
         const a = (g * rungs + r) * chains + k, b = a + chains;
-        const logA = (batch.invT[a] - batch.invT[b]) * (batch.value[b] - batch.value[a]);
+        const U = (c: number, x: number) => batch.energy(c, batch.value[x], batch.ii[x], 0);
+        const logA = U(a, a) + U(b, b) - U(a, b) - U(b, a);
         tries[r]++;
         if (Number.isFinite(logA) && Math.log(rng.uniform()) < logA) {
           perm[a] = b;

@@ -98,7 +98,7 @@ class ChainsWrap final : public Napi::ObjectWrap<ChainsWrap> {
     return *chains_;
   }
 
-  Napi::Value run(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done, std::initializer_list<Napi::Value> keep) {
+  Napi::Value run(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done, std::vector<Napi::Value> keep) {
     auto* task = new ChainTask(env, access_.busy, std::move(work), std::move(done));
     task->keep(Value());
     for (const Napi::Value& v : keep) task->keep(v);
@@ -142,7 +142,7 @@ class ChainsWrap final : public Napi::ObjectWrap<ChainsWrap> {
     }, {x});
   }
 
-  // step(accept | null, accumulate, {L, momenta, seed, iteration, invSigma2}, eps: Float32Array, invT: Float32Array, perm?)
+  // step(accept | null, accumulate, {L, momenta, seed, iteration, invSigma2}, eps: Float32Array, invT: Float32Array, perm?, invS2?)
   //   -> Promise<{value, ii, pp0, pp, diverged}>: the previous verdict is applied first (settle).
   Napi::Value step(const Napi::CallbackInfo& info) {
     countCrossing();
@@ -166,6 +166,11 @@ class ChainsWrap final : public Napi::ObjectWrap<ChainsWrap> {
     Napi::Float32Array invT = toFloats(info[4], ch.count(), "inverse temperatures");
     s.eps = eps.Data();
     s.invT = invT.Data();
+    Napi::Float32Array invS2;
+    if (info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull()) {
+      invS2 = toFloats(info[6], ch.count(), "inverse sigma^2");
+      s.invS2 = invS2.Data();
+    }
     auto r = std::make_shared<StepResult>();
     const size_t n = size_t(ch.count());
     r->value.resize(n), r->ii.resize(n), r->pp0.resize(n), r->pp.resize(n), r->diverged.resize(n);
@@ -180,7 +185,7 @@ class ChainsWrap final : public Napi::ObjectWrap<ChainsWrap> {
       out.Set("pp", toTyped<double, Napi::Float64Array>(env, r->pp));
       out.Set("diverged", toTyped<uint8_t, Napi::Uint8Array>(env, r->diverged));
       return Napi::Value(out);
-    }, {eps, invT});
+    }, invS2.IsEmpty() ? std::vector<Napi::Value>{eps, invT} : std::vector<Napi::Value>{eps, invT, invS2});
   }
 
   // settle(accept | null, accumulate, perm?): the last verdict, before reading the final state.

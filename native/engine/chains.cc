@@ -61,6 +61,7 @@ void Chains::parkDiverged(const double* pp, const double* ii, uint8_t* diverged)
 
 void Chains::step(const ChainStep& s, const ChainOut& o) {
   if (s.L < 1 || !s.eps || !s.invT) throw Error("E_INVALID_ARGUMENT", "a chain step needs L >= 1 and per-chain step sizes and temperatures");
+  prepare(s);
   save();
   std::memset(o.diverged, 0, size_t(chains_));
   momenta(s, o.pp0);
@@ -127,6 +128,7 @@ class HostChains final : public Chains {
     LeapfrogParams lp{kick, drift, 1.f, s.invSigma2};
     lp.eps = s.eps;
     lp.invTs = s.invT;
+    lp.invSigma2s = s.invS2;
     leapfrog_cpu(chains_, D_, I_.data(), p_.data(), g_.data(), lp, pp, ii);
   }
   void accumulate() override {

@@ -27,6 +27,7 @@ struct ChainStep {
   float invSigma2 = 1;
   const float* eps = nullptr;   // host (chains): step size per chain
   const float* invT = nullptr;  // host (chains): 1 / temperature per chain
+  const float* invS2 = nullptr; // host (chains), optional: 1 / sigma^2 per chain (else invSigma2)
 };
 
 // Per-chain results of a step (host arrays of length chains).
@@ -71,6 +72,7 @@ class Chains {
   // The fused pass with per-chain step and temperature (host arrays, copied where needed).
   virtual void leapfrog(float kick, float drift, const ChainStep& s, double* pp, double* ii) = 0;
   virtual void accumulate() = 0;  // sum += I
+  virtual void prepare(const ChainStep&) {}  // before a step: e.g. upload its per-chain scalars
   virtual void permute(const int32_t* perm) = 0;  // I[c], g[c] <- I[perm[c]], g[perm[c]]
   void parkDiverged(const double* pp, const double* ii, uint8_t* diverged);
 

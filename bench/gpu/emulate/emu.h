@@ -80,6 +80,16 @@ using std::min;
 #define cudaMalloc(p, bytes) ((*(p) = std::malloc(bytes)) ? cudaSuccess : cudaErrorMemoryAllocation)
 #define cudaFree(p) (std::free(p), cudaSuccess)
 #define cudaMemsetAsync(p, v, bytes, s) (std::memset((p), (v), (bytes)), cudaSuccess)
-#define cudaMemcpyAsync(dst, src, bytes, kind, s) (std::memcpy((dst), (src), (bytes)), cudaSuccess)
+// Copies count the bytes that cross between host and device (emu_chains.cc checks them).
+namespace emu {
+inline size_t hostToDevice = 0, deviceToHost = 0;
+inline cudaError_t copy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+  if (kind == cudaMemcpyHostToDevice) hostToDevice += bytes;
+  if (kind == cudaMemcpyDeviceToHost) deviceToHost += bytes;
+  std::memcpy(dst, src, bytes);
+  return cudaSuccess;
+}
+}  // namespace emu
+#define cudaMemcpyAsync(dst, src, bytes, kind, s) emu::copy((dst), (src), (bytes), (kind))
 #define cudaStreamSynchronize(s) (cudaSuccess)
 #define cudaMemGetInfo(freeBytes, totalBytes) ((*(freeBytes) = size_t(8) << 30), (*(totalBytes) = size_t(16) << 30), cudaSuccess)

@@ -14,15 +14,18 @@ struct LeapfrogParams {
   float drift;      // eps, or 0 for the closing half kick
   float invT;       // 1 / temperature
   float invSigma2;  // 1 / sigma^2
-  // Optional (chains): chain c kicks by kick * eps[c] and drifts by drift * eps[c]; its 1/T is invTs[c].
+  // Optional (chains): chain c kicks by kick * eps[c] and drifts by drift * eps[c]; its 1/T is invTs[c]
+  // and its 1/sigma^2 invSigma2s[c] (a tempered rung scales both).
   const float* eps = nullptr;
   const float* invTs = nullptr;
+  const float* invSigma2s = nullptr;
 };
 
 // Chain c's kick, drift and 1/T.
 inline float leapKick(const LeapfrogParams& lp, int c) { return lp.eps ? lp.kick * lp.eps[c] : lp.kick; }
 inline float leapDrift(const LeapfrogParams& lp, int c) { return lp.eps ? lp.drift * lp.eps[c] : lp.drift; }
 inline float leapInvT(const LeapfrogParams& lp, int c) { return lp.invTs ? lp.invTs[c] : lp.invT; }
+inline float leapInvSigma2(const LeapfrogParams& lp, int c) { return lp.invSigma2s ? lp.invSigma2s[c] : lp.invSigma2; }
 
 // I, p, gradF: (chains, D); pp, ii: (chains), overwritten with |p|^2 and |I|^2.
 void leapfrog_cpu(int chains, int64_t D, float* I, float* p, const float* gradF, const LeapfrogParams& lp, double* pp,
