@@ -31,8 +31,8 @@ export type NodeSummary = SampleSummary & { model: string; files: string[] };
 
 const slug = (node: string) => node.replace(/[^A-Za-z0-9_-]+/g, '_');
 
-/** The figure: per node, [MAP] + up to perRow chain means + as many final states. */
-async function writeRows(net: Network, rs: SampleResult[], maps: SampleResult[] | undefined, file: string, perRow: number, scale: number): Promise<void> {
+/** The figure: per node (row), [MAP] + up to perRow chain means + as many final states, in pixels. */
+export async function writeRows(net: Network, rs: SampleResult[], maps: SampleResult[] | undefined, file: string, perRow: number, scale: number): Promise<void> {
   const D = net.inputShape[0] * net.inputShape[1] * net.inputShape[2], k = Math.min(perRow, rs[0].chains);
   const cols = 2 * k + (maps ? 1 : 0), tiles = new Float32Array(rs.length * cols * D);
   rs.forEach((r, g) => {
@@ -51,7 +51,7 @@ async function writeRows(net: Network, rs: SampleResult[], maps: SampleResult[] 
  * @throws GenConvNetError from sampleNodes for bad options; E_INVALID_ARGUMENT for a data scale without data; E_IO on write.
  */
 export async function sampleNodesToFiles(net: Network, model: string, options: SampleOptions, out: string, extra: FileOptions = {})
-  : Promise<{ results: SampleResult[]; summaries: NodeSummary[]; written: string[] }> {
+  : Promise<{ results: SampleResult[]; maps?: SampleResult[]; summaries: NodeSummary[]; written: string[] }> {
   const nodes = resolveNodes(net.resolved, options.node);
   let stats: NodeDataStats[] | undefined;
   if (extra.data) stats = await nodeDataStats(net, nodes, extra.data);
@@ -84,5 +84,5 @@ export async function sampleNodesToFiles(net: Network, model: string, options: S
   }
   if (extra.saveSamples && single) await saveSamples(results[0], extra.saveSamples, path.resolve(model));
   if (extra.saveSamples && single) written.push(extra.saveSamples);
-  return { results, summaries, written };
+  return { results, maps, summaries, written };
 }
