@@ -108,6 +108,7 @@ function render(results: Result[], others: Result[], wall: number): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--suite')) return require('./suite-report').suiteMain(machineInfo(root));
   const started = Date.now();
   mkdirSync(path.dirname(store), { recursive: true });
   const done: Result[] = existsSync(store) ? JSON.parse(readFileSync(store, 'utf8')) : [];

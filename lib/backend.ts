@@ -2,18 +2,40 @@
 // explicit `backend`, or the GENCONVNET_BACKEND override. A machine without the fast CPU
 // backend gets a one-line notice (once per process) saying how to get it.
 import { GenConvNetError, expected } from './errors';
-import { loadNative } from './native';
+import { type NativeCudaStatus, loadNative } from './native';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
 export type BackendName = 'reference' | 'onednn' | 'cuda';
 
 let noticed = false;
 
+/** The CUDA backend's state: compiled into the loaded addon or not, usable here or why not. */
+export interface CudaStatus extends NativeCudaStatus {
+  /** Whether the loaded addon has the CUDA backend at all. */
+  compiled: boolean;
+}
+
+const notCompiled = 'this build has no CUDA backend; build it with `npm run build:cuda` on a machine with a GPU';
+
+/**
+ * Whether the CUDA backend can run here, and if not why: the driver, a device, cuDNN or cuBLAS
+ * missing. `libraries` lists each run-time library with the places it was looked for, in order,
+ * the files that exist but failed to load, and the file that loaded.
+ * @throws GenConvNetError E_NATIVE_LOAD when the addon itself cannot be loaded.
+ */
+export function cudaStatus(): CudaStatus {
+  const status = loadNative().cudaStatus?.();
+  if (status) return { compiled: true, ...status };
+  return {
+    compiled: false, usable: false, reason: notCompiled, device: '', computeCapability: 0, runtimeVersion: 0,
+    driverVersion: 0, cudnnVersion: 0, cudnnPath: '', cublasPath: '', tf32: false, libraries: [],
+  };
+}
+
 /** Why the CUDA backend is not available: not in this build, or the piece this machine lacks. */
 function cudaMissing(): string {
-  const status = (loadNative() as { cudaStatus?: () => { reason: string } }).cudaStatus?.();
-  if (!status) return 'this build has no CUDA backend; build it with `npm run build:cuda` on a machine with a GPU';
-  return `the CUDA backend cannot run here: ${status.reason}`;
+  const status = cudaStatus();
+  return status.compiled ? `the CUDA backend cannot run here: ${status.reason}` : notCompiled;
 }
 
 /** Backends compiled into the loaded addon, best first. */

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'E_SPEC'
   | 'E_NOT_FINITE'
   | 'E_CHECKPOINT'
+  | 'E_ONNX'
   | 'E_DATA'
   | 'E_NATIVE_LOAD'
   | 'E_BACKEND'

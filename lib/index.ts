@@ -2,7 +2,8 @@
 // checkpoints and errors. Everything a user imports comes from here.
 export { GenConvNetError, type ErrorCode } from './errors';
 export { Network, type NetworkOptions, type ParameterInfo, type Preprocessing } from './network';
-export { availableBackends, resolveBackend, type BackendName, type Device } from './backend';
+export { availableBackends, cudaStatus, resolveBackend, type BackendName, type CudaStatus, type Device } from './backend';
+export type { CudaLibrarySearch } from './native';
 export { presets, preset, lenet, alexnet, cifar, type PresetName } from './presets';
 export { validateSpec, poolOutSize, type NetSpec, type LayerConfig, type InitSpec, type ResolvedSpec } from './spec';
 export { resolveNode, type Node, type NodeRef } from './nodes';

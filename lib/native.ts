@@ -71,11 +71,44 @@ export interface NativeNet {
   dispose(): void;
 }
 
+/** One run-time library of the CUDA backend: what was looked for, where, and what loaded. */
+export interface CudaLibrarySearch {
+  /** 'the NVIDIA driver', 'cuDNN' or 'cuBLAS'. */
+  name: string;
+  /** The variable that names the file instead ('' for the driver). */
+  envVar: string;
+  /** The file names looked for, preferred first. */
+  files: string[];
+  /** Where, in order: folders, and the dynamic loader's own path. */
+  places: string[];
+  /** Files that exist but did not load, each with the reason. */
+  errors: string[];
+  /** The file that loaded, '' when none did. */
+  loaded: string;
+}
+
+/** What a CUDA build's probe saw (native/backends/cuda_napi.cc). */
+export interface NativeCudaStatus {
+  usable: boolean;
+  reason: string;
+  device: string;
+  computeCapability: number;
+  runtimeVersion: number;
+  driverVersion: number;
+  cudnnVersion: number;
+  cudnnPath: string;
+  cublasPath: string;
+  tf32: boolean;
+  libraries: CudaLibrarySearch[];
+}
+
 export interface NativeBinding {
   NativeNet: new (layers: NativeLayer[], input: [number, number, number], backend: string, seed: number) => NativeNet;
   backends(): string[];
   /** Debug: JS -> native crossings so far (native/binding/crossings.h); tests count calls per step. */
   debugCrossings(): number;
+  /** CUDA builds only: whether the backend can run here and where its libraries were looked for. */
+  cudaStatus?: () => NativeCudaStatus;
   /** CUDA builds only: the same two kernels run on the GPU (host arrays in and out). */
   cudaObjective?: NativeBinding['objective'];
   cudaLeapfrog?: NativeBinding['leapfrog'];

@@ -275,6 +275,34 @@ export class Network {
     return (await loadCheckpoint(path, options)).net;
   }
 
+  /**
+   * Writes the network as an ONNX model (opset 13, dropout omitted, class names and preprocessing in
+   * metadata_props) atomically; ONNX Runtime gives the same logits as forward().
+   * @throws GenConvNetError E_ONNX for a layer ONNX cannot express, E_IO when the file cannot be written.
+   */
+  async exportOnnx(path: string): Promise<void> {
+    const { writeOnnx } = await import('./onnx/file');
+    await writeOnnx(this, path);
+  }
+
+  /**
+   * Builds a network from an ONNX file of a sequential ConvNet (see README, "ONNX").
+   * @throws GenConvNetError E_ONNX naming the op, node and position the importer does not support, or why the file
+   * is not an ONNX model; E_IO when it cannot be read. Nothing is built unless the whole graph translates.
+   */
+  static async fromOnnx(path: string, options: NetworkOptions = {}): Promise<Network> {
+    const { importOnnx } = await import('./onnx/import');
+    const m = await importOnnx(path);
+    const net = Network.create(m.spec, { ...options, preprocessing: options.preprocessing ?? m.preprocessing });
+    try {
+      net.loadStateDict(m.weights);
+    } catch (err) {
+      net.dispose();
+      throw err;
+    }
+    return net;
+  }
+
   /** Reseeds dropout masks. */
   setSeed(seed: number): void {
     this.net().setSeed(seed);

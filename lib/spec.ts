@@ -14,7 +14,9 @@ export type InitSpec = { type: 'gaussian'; std: number } | { type: 'he' } | { ty
 export type LayerConfig =
   | { type: 'conv'; name?: string; out: number; kernel: Pair; stride?: Pair; padding?: Pair; groups?: number; bias?: boolean; init?: InitSpec; biasInit?: number }
   | { type: 'linear'; name?: string; out: number; bias?: boolean; init?: InitSpec; biasInit?: number }
-  | { type: 'maxpool' | 'avgpool'; name?: string; kernel: Pair; stride?: Pair; padding?: Pair; ceil?: boolean }
+  | { type: 'maxpool'; name?: string; kernel: Pair; stride?: Pair; padding?: Pair; ceil?: boolean }
+  /** countIncludePad: divide by the window's extent within the padded image (PyTorch's count_include_pad=True); default: by its image elements. */
+  | { type: 'avgpool'; name?: string; kernel: Pair; stride?: Pair; padding?: Pair; ceil?: boolean; countIncludePad?: boolean }
   | { type: 'lrn'; name?: string; size?: number; alpha?: number; beta?: number; k?: number }
   | { type: 'dropout'; name?: string; p?: number }
   | { type: 'relu' | 'flatten'; name?: string };
@@ -110,6 +112,9 @@ function resolveLayer(l: Record<string, unknown>, where: string, inShape: Shape3
       const shape = windowLayer(l, where, inShape, inShape[0], l.ceil === true, native);
       if ((native.padH as number) >= (native.kernelH as number) || (native.padW as number) >= (native.kernelW as number))
         throw expected('padding smaller than the kernel', `${where}.padding`, l.padding, 'E_SPEC');
+      if (l.countIncludePad !== undefined && (type !== 'avgpool' || typeof l.countIncludePad !== 'boolean'))
+        throw expected(type === 'avgpool' ? 'a boolean' : 'no countIncludePad (an avgpool option)', `${where}.countIncludePad`, l.countIncludePad, 'E_SPEC');
+      if (type === 'avgpool') native.countIncludePad = l.countIncludePad === true;
       return shape;
     }
     case 'linear':

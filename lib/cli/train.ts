@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { loadDataset, type DatasetName } from '../data/mnist';
 import { preprocess } from '../data/preprocess';
 import { Network } from '../network';
+import { assessOnDatasets, formatAssessment } from '../train/assess';
 import { evaluate } from '../train/evaluate';
 import { train, type TrainEvent } from '../train/trainer';
 import type { LabelKeep } from '../train/labels';
@@ -82,9 +83,20 @@ export function evalCommand(): Command {
     .option('--data-dir <dir>', 'directory of IDX files')
     .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1), 1000)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
+    .option('--ood <dataset>', 'also measure ECE, NLL and OOD detection against this dataset\'s test images', oneOf(['mnist', 'fashion-mnist'] as const))
+    .option('--reference-images <n>', 'with --ood: training images that estimate log Z_c', int(1), 10000)
     .option('--json', 'print the errors as JSON')
     .action(async (file: string, o) => {
       const net = await Network.load(file, { device: o.device });
+      if (o.ood) {
+        try {
+          const a = await assessOnDatasets(net, { dataset: o.dataset, dataDir: o.dataDir, ood: o.ood, referenceImages: o.referenceImages, batch: o.batch });
+          process.stdout.write(o.json ? JSON.stringify({ model: file, ...a }) + '\n' : formatAssessment(file, a));
+        } finally {
+          net.dispose();
+        }
+        return;
+      }
       const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
       const x = net.preprocessing ? preprocess(data.images, data.shape, net.preprocessing) : data.images;
       const r = await evaluate(net, x, data.labels, { batch: o.batch });

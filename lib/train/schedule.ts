@@ -1,19 +1,24 @@
 // lib/train/schedule.ts — schedules: the phases of a run (which objective for how many
-// epochs, e.g. 'gg:2,dg:8' or 'mix0.5:3,dg:2') and the learning rate per step (constant,
-// step decay or cosine, each with an optional linear warm-up).
+// epochs, e.g. 'gg:2,dg:8', 'mix0.5:3,dg:2', or a joint phase with lambda scheduled linearly
+// over its steps, 'mix1-0:5') and the learning rate per step (constant, step decay or cosine,
+// each with an optional linear warm-up).
 import { expected, GenConvNetError } from '../errors';
 import type { Objective } from './objectives';
 
 export interface Phase {
   objective: Objective;
   epochs: number;
+  /** Joint phases ('mix'): lambda moves linearly from objective.lambda to this over the phase's steps. */
+  lambdaTo?: number;
 }
 
-const PHASE = /^(dg|gg|mix(0(?:\.\d+)?|1(?:\.0*)?|\.\d+))\s*:\s*(\d+)$/;
+const LAMBDA = '(?:0(?:\\.\\d+)?|1(?:\\.0*)?|\\.\\d+)';
+const PHASE = new RegExp(`^(dg|gg|mix(${LAMBDA})(?:-(${LAMBDA}))?)\\s*:\\s*(\\d+)$`);
 
-/** Renders phases back to the text form, e.g. 'gg:2,dg:8'. */
+/** Renders phases back to the text form, e.g. 'gg:2,dg:8' or 'mix1-0:4'. */
 export function formatPhases(phases: Phase[]): string {
-  return phases.map((p) => `${p.objective.kind === 'mix' ? `mix${p.objective.lambda}` : p.objective.kind}:${p.epochs}`).join(',');
+  const name = (p: Phase) => (p.objective.kind === 'mix' ? `mix${p.objective.lambda}${p.lambdaTo !== undefined ? `-${p.lambdaTo}` : ''}` : p.objective.kind);
+  return phases.map((p) => `${name(p)}:${p.epochs}`).join(',');
 }
 
 /**
@@ -25,16 +30,18 @@ export function parsePhases(spec: string | Phase[]): Phase[] {
     spec.forEach((p, i) => {
       if (!p || !['dg', 'gg', 'mix'].includes(p.objective?.kind) || !Number.isInteger(p.epochs) || p.epochs < 1)
         throw expected("{objective: {kind: 'dg'|'gg'|'mix', lambda?}, epochs >= 1}", `phases[${i}]`, p);
+      if (p.lambdaTo !== undefined && (p.objective.kind !== 'mix' || !(p.lambdaTo >= 0 && p.lambdaTo <= 1)))
+        throw expected("lambdaTo in [0, 1] on a 'mix' phase only", `phases[${i}].lambdaTo`, p.lambdaTo);
     });
     return spec;
   }
   if (typeof spec !== 'string' || spec.trim() === '') throw expected("a schedule like 'gg:2,dg:8'", 'phases', spec);
   return spec.split(',').map((part) => {
     const m = PHASE.exec(part.trim());
-    if (!m || Number(m[3]) < 1)
-      throw new GenConvNetError('E_INVALID_ARGUMENT', `Expected phases like 'gg:2,dg:8' or 'mix0.5:3' (objective dg, gg or mix<lambda in [0,1]>, then ':' and epochs >= 1) for phases but received ${JSON.stringify(part.trim())} in ${JSON.stringify(spec)}`);
+    if (!m || Number(m[4]) < 1)
+      throw new GenConvNetError('E_INVALID_ARGUMENT', `Expected phases like 'gg:2,dg:8', 'mix0.5:3' or 'mix1-0:3' (objective dg, gg, mix<lambda> or mix<from>-<to> with lambdas in [0,1], then ':' and epochs >= 1) for phases but received ${JSON.stringify(part.trim())} in ${JSON.stringify(spec)}`);
     const objective: Objective = m[1] === 'dg' ? { kind: 'dg' } : m[1] === 'gg' ? { kind: 'gg' } : { kind: 'mix', lambda: Number(m[2]) };
-    return { objective, epochs: Number(m[3]) };
+    return m[3] === undefined ? { objective, epochs: Number(m[4]) } : { objective, epochs: Number(m[4]), lambdaTo: Number(m[3]) };
   });
 }
 

@@ -15,7 +15,8 @@ import { type NetSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
 import { evaluate, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
-import { computeObjective } from './objectives';
+import { objectiveAt, phaseStart } from './joint';
+import { computeObjective, ggWeight } from './objectives';
 import { formatPhases, lrAt, parsePhases, type LrSchedule, type Phase } from './schedule';
 import type { BackendName, Device } from '../backend';
 
@@ -62,7 +63,7 @@ export interface EpochRecord {
 
 export type TrainEvent =
   | { type: 'start'; epochs: number; stepsPerEpoch: number; startEpoch: number; backend: string }
-  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; lr: number }
+  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; lr: number; lambda: number }
   | ({ type: 'epoch' } & EpochRecord)
   | { type: 'diverged'; epoch: number; step: number; message: string }
   | { type: 'end'; history: EpochRecord[]; seconds: number };
@@ -180,10 +181,12 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   const plan = planEpoch(run.labels, o.batch, o.labelledPerBatch ?? Math.ceil(o.batch / 2), o.seed, epoch, o.maxStepsPerEpoch);
   run.net.setSeed(epochSeed(o.seed, epoch));
   let loss = 0, gg = 0, wrong = 0, seen = 0, lr = 0;
+  const first = (epoch - phaseStart(run.r.phases, epoch)) * plan.steps;
   for (let s = 0; s < plan.steps; s++) {
     const { x, y } = gather(run.x.train, run.labels, per, plan.batch(s, withUnlabelled));
     const scores = await run.net.forward(x, { train: true });
-    const r = computeObjective(scores, y, run.net.classes, phase.objective, { backend: run.net.backend });
+    const objective = objectiveAt(phase, first + s, phase.epochs * plan.steps);
+    const r = computeObjective(scores, y, run.net.classes, objective, { backend: run.net.backend });
     const value = phase.objective.kind === 'gg' ? -r.ggLogLik : r.crossEntropy;
     if (!Number.isFinite(value) || !scores.every(Number.isFinite)) await diverged(run, epoch, s, `the loss is ${value}`);
     await run.net.backward(r.grad);
@@ -193,7 +196,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
     gg += r.ggLogLik * r.labelled;
     wrong += r.labelled - r.correct;
     seen += r.labelled;
-    o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr });
+    o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr, lambda: ggWeight(objective) });
   }
   const test = await evaluate(run.net, run.x.test, run.r.data.test.labels, { batch: o.evalBatch });
   return { epoch: epoch + 1, phase: formatPhases([{ ...phase, epochs: 1 }]).replace(/:1$/, ''), lr, trainLoss: loss / seen, trainGgLogLik: gg / seen, trainError: wrong / seen, test, seconds: (Date.now() - started) / 1000 };

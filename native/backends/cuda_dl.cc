@@ -1,76 +1,19 @@
-// native/backends/cuda_dl.cc — loads cuDNN and cuBLAS at run time: the file named by
-// GENCONVNET_CUDNN / GENCONVNET_CUBLAS when set, else the library beside the addon, else the
-// sonames (cuDNN 9 then 8; cuBLAS 13 then 12) through the loader's search path. Loading is
-// attempted once per process; a failure is remembered as a sentence saying what to install.
+// native/backends/cuda_dl.cc — loads cuDNN and cuBLAS at run time through the search of
+// cuda_libsearch.h (GENCONVNET_CUDNN / GENCONVNET_CUBLAS when set; else beside the addon, the
+// loader's path, the nvidia/*/lib folders of Python environments; cuDNN 9 then 8, cuBLAS 13 then
+// 12) and resolves their entry points. Loading is attempted once per process; a failure is
+// remembered as a sentence saying what is missing, where it was sought, and how to install it.
 #include "cuda_dl.h"
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <vector>
 
 #include "../engine/common.h"
 
 namespace gcn::cuda {
 namespace {
-
-// Owns one dlopen handle (RTLD_NODELETE: closing it never unmaps the library).
-class DlHandle {
- public:
-  DlHandle() = default;
-  explicit DlHandle(void* h) : h_(h) {}
-  DlHandle(DlHandle&& o) noexcept : h_(o.h_) { o.h_ = nullptr; }
-  DlHandle& operator=(DlHandle&& o) noexcept {
-    std::swap(h_, o.h_);
-    return *this;
-  }
-  DlHandle(const DlHandle&) = delete;
-  DlHandle& operator=(const DlHandle&) = delete;
-  ~DlHandle() {
-    if (h_) dlclose(h_);
-  }
-  void* get() const { return h_; }
-
- private:
-  void* h_ = nullptr;
-};
-
-// The folder this addon was loaded from (with a trailing slash), or "".
-std::string addonDir() {
-  Dl_info info{};
-  if (!dladdr(reinterpret_cast<void*>(&addonDir), &info) || !info.dli_fname) return "";
-  std::string path = info.dli_fname;
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash + 1);
-}
-
-// Opens the first candidate that loads; `tried` collects each failure's dlerror.
-DlHandle openFirst(const char* envVar, const std::vector<std::string>& sonames, std::string& loaded,
-                   std::string& tried) {
-  std::vector<std::string> candidates;
-  if (const char* forced = std::getenv(envVar); forced && *forced) {
-    candidates.push_back(forced);
-  } else {
-    const std::string dir = addonDir();
-    for (const std::string& s : sonames) {
-      if (!dir.empty()) candidates.push_back(dir + s);
-      candidates.push_back(s);
-    }
-  }
-  for (const std::string& c : candidates) {
-    if (void* h = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) {
-      loaded = c;
-      return DlHandle(h);
-    }
-    const char* err = dlerror();
-    const std::string why = err ? err : c;
-    // "not found" is the usual answer; any other (a missing dependency, a wrong ELF) is worth showing
-    if (why.find("cannot open shared object file") == std::string::npos || c.find('/') != std::string::npos)
-      if (why.find("No such file") == std::string::npos || std::getenv(envVar))
-        tried += std::string(tried.empty() ? "" : "; ") + why;
-  }
-  return DlHandle();
-}
 
 template <class Api>
 bool resolve(void* lib, Api& api, std::string& missing);
@@ -93,37 +36,52 @@ bool resolve<CublasApi>(void* lib, CublasApi& api, std::string& missing) {
 
 #undef GCN_RESOLVE
 
-// Loads one library into api; returns "" or the problem.
+// The places of a search for a message: all of them when few, else the first ones and a count.
+std::string placesText(const LibrarySearch& s) {
+  std::vector<std::string> shown(s.places.begin(), s.places.begin() + std::min<size_t>(s.places.size(), 6));
+  if (s.places.size() > shown.size())
+    shown.push_back(std::to_string(s.places.size() - shown.size()) + " more folders (cudaStatus().libraries lists them)");
+  return joinList(shown);
+}
+
+// Why a library is absent: what was looked for, where, what failed, and how to install it.
+std::string notFound(const LibrarySearch& s, const std::string& install) {
+  std::string msg = s.name + " (" + joinList(s.files, " or ") + ") was not found in " + placesText(s);
+  if (!s.errors.empty()) msg += " (files that did not load: " + joinList(s.errors, "; ") + ")";
+  return msg + "; install it with " + install + ", or set " + s.envVar + " to the library file";
+}
+
+// Searches one library and resolves its entry points into api; returns "" or the problem.
 template <class Api>
-std::string loadOne(const char* what, const char* envVar, const std::vector<std::string>& sonames, DlHandle& handle,
-                    Api& api, std::string& loaded) {
-  std::string tried;
-  handle = openFirst(envVar, sonames, loaded, tried);
-  if (!handle.get()) {
-    std::string names;
-    for (const std::string& s : sonames) names += (names.empty() ? "" : ", ") + s;
-    if (const char* forced = std::getenv(envVar); forced && *forced) names = forced;
-    return std::string(what) + " was not found (tried " + names + (tried.empty() ? "" : ": " + tried) +
-           "); install it (e.g. the nvidia-" + (std::string(what) == "cuDNN" ? "cudnn" : "cublas") +
-           " Python wheels) and put its lib folder on LD_LIBRARY_PATH, or set " + envVar + " to the library file";
-  }
+std::string loadOne(const SearchSpec& spec, const std::string& install, Api& api, Libraries& libs, std::string& path) {
+  libs.searches.push_back(findLibrary(spec));
+  const LibrarySearch& s = libs.searches.back();
+  if (!s.handle) return notFound(s, install);
+  path = s.loaded;
   std::string missing;
-  if (!resolve(handle.get(), api, missing))
-    return std::string(what) + " at " + loaded + " lacks " + missing + " (too old or not the expected library)";
+  if (!resolve(s.handle, api, missing))
+    return s.name + " at " + s.loaded + " lacks " + missing + " (too old or not the expected library)";
   return "";
 }
 
 struct Loaded {
-  DlHandle cudnnLib, cublasLib;
   Libraries libs;
   Loaded() {
-    std::string p = loadOne("cuDNN", "GENCONVNET_CUDNN", {"libcudnn.so.9", "libcudnn.so.8"}, cudnnLib, libs.dnn,
-                            libs.cudnnPath);
+    // the driver is loaded by the CUDA runtime itself; looking for it here only records where it is
+    libs.searches.push_back(findLibrary({"the NVIDIA driver", nullptr, {"libcuda.so.1"}, {}, false}));
+    const bool gpuMachine = libs.searches.back().handle != nullptr;
+    const std::vector<std::string> dirs = nvidiaLibraryDirs();
+    // cuDNN's sub-libraries come from the same folder; loaded only where a driver is (they are large)
+    std::string p = loadOne({"cuDNN", "GENCONVNET_CUDNN", {"libcudnn.so.9", "libcudnn.so.8"}, dirs, gpuMachine},
+                            "`pip install nvidia-cudnn-cu12` or your distribution's package (libcudnn9-cuda-12)",
+                            libs.dnn, libs, libs.cudnnPath);
     // 8.x reports major*1000 + minor*100 + patch, 9.x major*10000 + minor*100 + patch; FMA math needs 8.1
     if (p.empty() && libs.dnn.cudnnGetVersion() < 8100)
       p = "cuDNN at " + libs.cudnnPath + " is version " + std::to_string(libs.dnn.cudnnGetVersion()) + "; 8.1 or newer is needed";
-    std::string q = loadOne("cuBLAS", "GENCONVNET_CUBLAS", {"libcublas.so.13", "libcublas.so.12"}, cublasLib,
-                            libs.blas, libs.cublasPath);
+    // libcublasLt, which libcublas needs, comes from the same folder
+    std::string q = loadOne({"cuBLAS", "GENCONVNET_CUBLAS", {"libcublas.so.13", "libcublas.so.12"}, dirs, true},
+                            "`pip install nvidia-cublas-cu12` or your distribution's package (libcublas12)",
+                            libs.blas, libs, libs.cublasPath);
     libs.problem = p.empty() ? q : (q.empty() ? p : p + "; " + q);
   }
 };

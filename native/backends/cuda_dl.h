@@ -8,6 +8,9 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
+
+#include "cuda_libsearch.h"
 
 namespace gcn::cuda {
 
@@ -133,13 +136,14 @@ struct CublasApi {
 
 #undef GCN_DECLARE_POINTER
 
-// The two libraries, loaded once per process (thread-safe). The library handles are opened
-// with RTLD_NODELETE and closed by the owner's destructor at exit.
+// The driver's library and the two libraries, looked for once per process (thread-safe); the
+// handles are opened with RTLD_NODELETE and never closed. searches says where each was sought.
 struct Libraries {
   CudnnApi dnn;
   CublasApi blas;
-  std::string cudnnPath, cublasPath;  // the file names that loaded
-  std::string problem;                // empty when both loaded; else what is missing and how to fix it
+  std::string cudnnPath, cublasPath;    // the files that loaded
+  std::vector<LibrarySearch> searches;  // the driver (libcuda), cuDNN, cuBLAS, in that order
+  std::string problem;                  // empty when both loaded; else what is missing and how to fix it
 };
 const Libraries& libraries();
 

@@ -1,7 +1,8 @@
 // native/backends/cuda_napi.cc — the CUDA backend's module functions (N-API glue only, no maths;
 // registered by binding/addon.cc when built with GCN_HAVE_CUDA):
 //   cudaStatus() -> {usable, reason, device, computeCapability, runtimeVersion, driverVersion,
-//                    cudnnVersion, cudnnPath, cublasPath, tf32}
+//                    cudnnVersion, cudnnPath, cublasPath, tf32, libraries: [{name, envVar, files, places,
+//                    errors, loaded}] (where the driver, cuDNN and cuBLAS were looked for)}
 //   cudaSetOptions({tf32}) sets the default of nets created afterwards
 //   cudaObjective(F, labels, classes, lambda), cudaLeapfrog(I, p, gradF, chains, kick, drift, invT,
 //   invSigma2): the fused GPU kernels on host arrays through the same conversion as objective() and
@@ -12,6 +13,12 @@
 
 namespace gcn::binding {
 namespace {
+
+Napi::Array strings(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) out.Set(uint32_t(i), items[i]);
+  return out;
+}
 
 Napi::Value cudaStatus(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -28,6 +35,19 @@ Napi::Value cudaStatus(const Napi::CallbackInfo& info) {
   out.Set("cudnnPath", libs.cudnnPath);
   out.Set("cublasPath", libs.cublasPath);
   out.Set("tf32", cuda::defaultTf32());
+  Napi::Array searches = Napi::Array::New(env, libs.searches.size());
+  for (size_t i = 0; i < libs.searches.size(); ++i) {
+    const cuda::LibrarySearch& s = libs.searches[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", s.name);
+    o.Set("envVar", s.envVar);
+    o.Set("files", strings(env, s.files));
+    o.Set("places", strings(env, s.places));
+    o.Set("errors", strings(env, s.errors));
+    o.Set("loaded", s.loaded);
+    searches.Set(uint32_t(i), o);
+  }
+  out.Set("libraries", searches);
   return out;
 }
 

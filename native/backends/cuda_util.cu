@@ -82,7 +82,9 @@ std::string deviceProblem(Probe& p) {
   int count = 0;
   const cudaError_t e = cudaGetDeviceCount(&count);
   cudaGetLastError();
-  if (e == cudaErrorInsufficientDriver && p.driverVersion == 0) return "no NVIDIA driver was found (libcuda.so.1 did not load)";
+  if (e == cudaErrorInsufficientDriver && p.driverVersion == 0)
+    return "no NVIDIA driver was found (libcuda.so.1 is not on the loader's path); install the NVIDIA driver for CUDA " +
+           version(p.runtimeVersion) + " or newer (this build's runtime)";
   if (e == cudaErrorInsufficientDriver)
     return "the NVIDIA driver supports CUDA " + version(p.driverVersion) + " but this build needs CUDA " +
            version(p.runtimeVersion) + "; update the driver or rebuild with an older CUDA toolkit";

@@ -40,6 +40,7 @@ LayerSpec toLayerSpec(const Napi::Object& o) {
   s.groups = int(num(o, "groups", 1));
   s.bias = o.Get("bias").IsUndefined() ? true : o.Get("bias").ToBoolean().Value();
   s.ceilMode = o.Get("ceilMode").ToBoolean().Value();
+  s.countIncludePad = o.Get("countIncludePad").ToBoolean().Value();
   s.lrnSize = int(num(o, "size", 5));
   s.alpha = float(num(o, "alpha", 1e-4));
   s.beta = float(num(o, "beta", 0.75));

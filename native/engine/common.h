@@ -27,6 +27,8 @@ struct LayerSpec {
   int groups = 1;
   bool bias = true;       // conv, linear
   bool ceilMode = false;  // pooling: Caffe's ceil rounding
+  bool countIncludePad = false;  // avgpool: divide by the window's extent within the padded image (PyTorch's
+                                 // count_include_pad=True) instead of by its image elements
   // local response normalization across channels: y = x / (k + alpha/size * sum x^2)^beta
   int lrnSize = 5;
   float alpha = 1e-4f, beta = 0.75f, k = 1.f;

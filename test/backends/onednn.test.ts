@@ -45,8 +45,8 @@ function conv(out: number, k: number | [number, number], o: { s?: number | [numb
   const [sh, sw] = typeof o.s === 'number' || o.s === undefined ? [o.s ?? 1, o.s ?? 1] : o.s;
   return { type: 'conv', name: name('conv'), outChannels: out, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padH: o.p ?? 0, padW: o.p ?? 0, groups: o.g ?? 1, bias: o.bias ?? true };
 }
-function pool(type: 'maxpool' | 'avgpool', k: number, s: number, o: { p?: number; ceil?: boolean } = {}): NativeLayer {
-  return { type, name: name(type), kernelH: k, kernelW: k, strideH: s, strideW: s, padH: o.p ?? 0, padW: o.p ?? 0, ceilMode: o.ceil ?? false };
+function pool(type: 'maxpool' | 'avgpool', k: number, s: number, o: { p?: number; ceil?: boolean; inc?: boolean } = {}): NativeLayer {
+  return { type, name: name(type), kernelH: k, kernelW: k, strideH: s, strideW: s, padH: o.p ?? 0, padW: o.p ?? 0, ceilMode: o.ceil ?? false, countIncludePad: o.inc ?? false };
 }
 const linear = (out: number, bias = true): NativeLayer => ({ type: 'linear', name: name('fc'), outFeatures: out, bias });
 const relu = (): NativeLayer => ({ type: 'relu', name: name('relu') });
@@ -178,6 +178,8 @@ const layerCases: { title: string; layers: NativeLayer[]; input: Shape; n?: numb
   { title: 'maxpool 3/2 ceil pad 1 after conv', layers: [conv(8, 3), pool('maxpool', 3, 2, { p: 1, ceil: true })], input: [3, 12, 13], nodes: [node(1, 3, [2, 2])] },
   { title: 'maxpool 2/2 floor, leftover row and column', layers: [pool('maxpool', 2, 2)], input: [3, 9, 7], nodes: [node(0, 1, [3, 2])] },
   { title: 'avgpool 3/2 ceil pad 1 after conv', layers: [conv(8, 3), pool('avgpool', 3, 2, { p: 1, ceil: true })], input: [3, 12, 13], nodes: [node(1, 3, 'mean')] },
+  { title: 'avgpool 3/2 pad 1 counting the padding (oneDNN include_padding)', layers: [conv(8, 3), pool('avgpool', 3, 2, { p: 1, inc: true })], input: [3, 12, 13], nodes: [node(1, 3, [0, 0])] },
+  { title: 'avgpool 3/2 ceil pad 1 counting the padding, window past the padding (host op)', layers: [conv(8, 3), pool('avgpool', 3, 2, { p: 1, ceil: true, inc: true }), relu()], input: [3, 12, 13], nodes: [node(1, 3, [4, 4]), node(2, 1, 'mean')] },
   { title: 'avgpool 3/2 ceil on the input', layers: [pool('avgpool', 3, 2, { ceil: true })], input: [2, 10, 11], nodes: [node(0, 1, [4, 4])] },
   { title: 'relu after conv (fused) and after pool', layers: [conv(8, 3), relu(), pool('maxpool', 2, 2), relu()], input: [3, 10, 10], nodes: [node(0, 2, [1, 1]), node(1, 2, 'mean'), node(3, 4, [1, 2])] },
   { title: 'relu first', layers: [relu(), conv(4, 3)], input: [2, 6, 6], nodes: [node(0, 1, [2, 3]), node(1, 1, 'mean')] },

@@ -34,6 +34,7 @@ const withoutParams: OpCase[] = [
   { name: 'maxpool 3x3 stride 2 pad 1 ceil', input: [2, 9, 12], layer: { type: 'maxpool', name: 'op', kernel: 3, stride: 2, padding: 1, ceil: true }, nodes: ['op:1@mean'] },
   { name: 'maxpool 2x2 stride 2', input: [3, 8, 8], layer: { type: 'maxpool', name: 'op', kernel: 2, stride: 2 }, nodes: ['op:2@mean'] },
   { name: 'avgpool 3x3 stride 2 ceil (Caffe)', input: [3, 10, 10], layer: { type: 'avgpool', name: 'op', kernel: 3, stride: 2, ceil: true }, nodes: ['op:1@mean'] },
+  { name: 'avgpool 3x3 stride 2 pad 1 ceil counting the padding', input: [2, 12, 13], layer: { type: 'avgpool', name: 'op', kernel: 3, stride: 2, padding: 1, ceil: true, countIncludePad: true }, nodes: ['op:1@mean', 'op:0@6,6'] },
   { name: 'avgpool 2x2 stride 1 pad 1', input: [2, 6, 7], layer: { type: 'avgpool', name: 'op', kernel: 2, stride: 1, padding: 1 }, nodes: ['op:0@mean', 'op:1@0,0'] },
   { name: 'lrn size 5 (AlexNet)', input: [8, 4, 5], layer: { type: 'lrn', name: 'op', size: 5, alpha: 0.5, beta: 0.75, k: 1 }, nodes: ['op:0@mean', 'op:7@mean', 'op:3@1,1'] },
   { name: 'lrn size 4 (even window)', input: [6, 3, 3], layer: { type: 'lrn', name: 'op', size: 4, alpha: 2, beta: 0.6, k: 2 }, nodes: ['op:5@mean', 'op:2@mean'] },

@@ -42,8 +42,10 @@ template void expectClose<float>(const std::string&, const std::vector<float>&, 
 template void expectClose<double>(const std::string&, const std::vector<double>&, const std::vector<double>&, double, double);
 template void expectClose<int32_t>(const std::string&, const std::vector<int32_t>&, const std::vector<int32_t>&, double, double);
 
-static void checkPool(const std::string& name, LayerKind kind, Shape3 in, int k, int s, int pad, bool ceil) {
+static void checkPool(const std::string& name, LayerKind kind, Shape3 in, int k, int s, int pad, bool ceil,
+                      bool includePad = false) {
   LayerSpec l;
+  l.countIncludePad = includePad;
   l.kind = kind;
   l.kernelH = l.kernelW = k;
   l.strideH = l.strideW = s;
@@ -213,6 +215,8 @@ int main() {
     checkPool("avgpool 3/2 ceil", LayerKind::AvgPool, {3, 10, 10}, 3, 2, 0, true);
     checkPool("avgpool 2/1 pad 1", LayerKind::AvgPool, {2, 6, 7}, 2, 1, 1, false);
     checkPool("avgpool 3/2 pad 1 ceil", LayerKind::AvgPool, {2, 9, 12}, 3, 2, 1, true);
+    checkPool("avgpool 3/2 pad 1 ceil counting the padding", LayerKind::AvgPool, {2, 12, 13}, 3, 2, 1, true, true);
+    checkPool("avgpool 2/1 pad 1 counting the padding", LayerKind::AvgPool, {2, 6, 7}, 2, 1, 1, false, true);
     checkLrn(5, 0.5f, 0.75f, 1.f);
     checkLrn(4, 2.f, 0.6f, 2.f);
     checkLrn(1, 1.f, 0.5f, 1.f);

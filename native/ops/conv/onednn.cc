@@ -54,6 +54,7 @@ class ConvOp final : public Op {
   void backward(const BwdArgs& a) override {
     if (a.params) {
       if (!bwdW_) buildBwdWeights();
+      if (toPlainDyW_) e_.run(toPlainDyW_);
       e_.run(bwdW_);
       if (unpackDw_) e_.run(unpackDw_);
     }
@@ -82,20 +83,34 @@ class ConvOp final : public Op {
     return st;
   }
 
+  // Where the source is plain (the net's input) and this CPU's ISA has no kernel for it against a
+  // blocked diff_dst (AVX2 machines), diff_dst is reordered to plain first, as in buildBwdData.
   void buildBwdWeights() {
     const memory::desc dwAny = anyOf(plainW_.dims());
-    const auto d = s_.bias ? convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
-                                                                biasD_, pd_.dst_desc(), strides_, pad_, pad_)
-                           : convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
-                                                                pd_.dst_desc(), strides_, pad_, pad_);
-    const convolution_backward_weights::primitive_desc pd(d, Env::attr(), e_.eng, pd_);
+    auto make = [&](const memory::desc& dy) {
+      const auto d = s_.bias ? convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
+                                                                  biasD_, dy, strides_, pad_, pad_)
+                             : convolution_backward_weights::desc(algorithm::convolution_direct, pd_.src_desc(), dwAny,
+                                                                  dy, strides_, pad_, pad_);
+      return convolution_backward_weights::primitive_desc(d, Env::attr(), e_.eng, pd_);
+    };
+    convolution_backward_weights::primitive_desc pd = make(pd_.dst_desc());
+    memory dy = out_.diff;
+    if (isReference(pd) && !isPlain(pd_.dst_desc())) {
+      const convolution_backward_weights::primitive_desc alt = make(plainOf(pd_.dst_desc()));
+      if (!isReference(alt)) {
+        pd = alt;
+        dy = memory(alt.diff_dst_desc(), e_.eng);
+        toPlainDyW_ = e_.reorder(out_.diff, dy);
+      }
+    }
     const memory dwPlain(plainW_, e_.eng, p_.dw);
     memory dw = dwPlain;
     if (!(pd.diff_weights_desc() == plainW_)) {
       dw = memory(pd.diff_weights_desc(), e_.eng);
       unpackDw_ = e_.reorder(dw, dwPlain);
     }
-    bwdW_ = e_.step(pd, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, out_.diff}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    bwdW_ = e_.step(pd, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
     if (s_.bias) bwdW_.args[DNNL_ARG_DIFF_BIAS] = memory(biasD_, e_.eng, p_.db);
   }
 
@@ -136,7 +151,7 @@ class ConvOp final : public Op {
   convolution_forward::primitive_desc pd_;
   memory src_, bias_;
   PackedWeights w_, wD_;
-  Step toSrc_, fwd_, plain_, bwdW_, unpackDw_, toPlainDy_, bwdD_;
+  Step toSrc_, fwd_, plain_, toPlainDyW_, bwdW_, unpackDw_, toPlainDy_, bwdD_;
 };
 
 }  // namespace

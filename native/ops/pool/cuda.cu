@@ -1,6 +1,7 @@
 // native/ops/pool/cuda.cu — max and average pooling on the GPU with reference.cc's exact window
 // rule (windows clipped to the image, so Caffe's ceil mode and its asymmetric padding come out
-// right, which cuDNN's symmetric-padding pooling cannot do). Forwards run one thread per output;
+// right, which cuDNN's symmetric-padding pooling cannot do; average divides like the reference,
+// by image elements or, with countIncludePad, by the extent within the padded image). Forwards run one thread per output;
 // backwards gather (one thread per input element, summing the windows that contain it in the
 // reference's order), so they need no atomics and are deterministic.
 #include <cfloat>
@@ -13,11 +14,12 @@ namespace {
 struct PoolDims {
   int64_t planes;  // n * C
   int H, W, OH, OW, kh, kw, sh, sw, ph, pw;
+  bool includePad;  // avgpool: count the window within [-pad, size+pad), not only the image
 };
 
 PoolDims dimsOf(const Geom& g, const LayerSpec& l) {
   return {int64_t(g.n) * g.in.c, g.in.h, g.in.w, g.out.h, g.out.w, l.kernelH, l.kernelW,
-          l.strideH, l.strideW, l.padH, l.padW};
+          l.strideH, l.strideW, l.padH, l.padW, l.countIncludePad};
 }
 
 void checkPool(const char* who, const Geom& g, const LayerSpec& l, const void* a, const void* b) {
@@ -31,6 +33,13 @@ __device__ inline void coveringRange(int i, int k, int stride, int pad, int outS
   const int top = i + pad;  // o*stride <= top and o*stride + k > top
   lo = top - k + 1 <= 0 ? 0 : (top - k + 1 + stride - 1) / stride;
   hi = min(top / stride, outSize - 1);
+}
+
+// The divisor of the average window of output (oy, ox): reference.cc's avgCount.
+__device__ inline int avgCount(const PoolDims& d, int oy, int ox) {
+  const int y0 = oy * d.sh - d.ph, x0 = ox * d.sw - d.pw;
+  if (d.includePad) return (min(y0 + d.kh, d.H + d.ph) - y0) * (min(x0 + d.kw, d.W + d.pw) - x0);
+  return (min(y0 + d.kh, d.H) - max(y0, 0)) * (min(x0 + d.kw, d.W) - max(x0, 0));
 }
 
 }  // namespace
@@ -89,7 +98,7 @@ __global__ void avgpool_fwd_kernel(PoolDims d, const float* __restrict__ x, floa
     float acc = 0.f;
     for (int iy = y0; iy < y1; ++iy)
       for (int ix = x0; ix < x1; ++ix) acc += xp[iy * d.W + ix];
-    const int count = (y1 - y0) * (x1 - x0);
+    const int count = avgCount(d, oy, ox);
     y[o] = count > 0 ? acc / float(count) : 0.f;
   }
 }
@@ -103,13 +112,8 @@ __global__ void avgpool_bwd_kernel(PoolDims d, const float* __restrict__ dy, flo
     coveringRange(iy, d.kh, d.sh, d.ph, d.OH, oy0, oy1);
     coveringRange(ix, d.kw, d.sw, d.pw, d.OW, ox0, ox1);
     float acc = 0.f;
-    for (int oy = oy0; oy <= oy1; ++oy) {
-      const int y0 = max(oy * d.sh - d.ph, 0), y1 = min(oy * d.sh - d.ph + d.kh, d.H);
-      for (int ox = ox0; ox <= ox1; ++ox) {
-        const int x0 = max(ox * d.sw - d.pw, 0), x1 = min(ox * d.sw - d.pw + d.kw, d.W);
-        acc += dy[base + oy * d.OW + ox] / float((y1 - y0) * (x1 - x0));
-      }
-    }
+    for (int oy = oy0; oy <= oy1; ++oy)
+      for (int ox = ox0; ox <= ox1; ++ox) acc += dy[base + oy * d.OW + ox] / float(avgCount(d, oy, ox));
     dx[i] = acc;
   }
 }

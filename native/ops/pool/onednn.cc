@@ -1,8 +1,11 @@
 // native/ops/pool/onednn.cc — max and average pooling on oneDNN in the input's layout. Caffe's
 // ceil mode is expressed as right padding chosen so that oneDNN's output size equals the
-// engine's (poolOutSize); average pooling excludes padding, like the reference. Max keeps
-// the forward workspace for its backward; the backward is built on first use.
+// engine's (poolOutSize); average pooling excludes padding, like the reference, or includes it
+// (countIncludePad) where no window overhangs the padded image; a ceil-mode window that does
+// runs the reference kernel on a plain copy (AvgPoolHostOp), since oneDNN would divide by the
+// whole kernel. Max keeps the forward workspace for its backward; the backward is built on first use.
 #include "../../backends/onednn_ops.h"
+#include "../reference.h"
 
 namespace gcn::dnn {
 namespace {
@@ -24,7 +27,9 @@ class PoolOp final : public Op {
     const LayerGeom& g = *init.geom;
     const LayerSpec& s = g.spec;
     in_ = as4d(e_, in, init.n, g.in);
-    alg_ = s.kind == LayerKind::MaxPool ? algorithm::pooling_max : algorithm::pooling_avg_exclude_padding;
+    alg_ = s.kind == LayerKind::MaxPool ? algorithm::pooling_max
+           : s.countIncludePad           ? algorithm::pooling_avg_include_padding
+                                         : algorithm::pooling_avg_exclude_padding;
     strides_ = {s.strideH, s.strideW};
     kernel_ = {s.kernelH, s.kernelW};
     padL_ = {s.padH, s.padW};
@@ -63,8 +68,47 @@ class PoolOp final : public Op {
   Step fwd_, bwd_;
 };
 
+// Average pooling counting the padding where a ceil-mode window overhangs the padded image:
+// the reference kernel on the host, in plain layout.
+class AvgPoolHostOp final : public Op {
+ public:
+  AvgPoolHostOp(const OpInit& init, const Tensor& in)
+      : e_(*init.env), s_(init.geom->spec), g_{init.n, init.geom->in, init.geom->out} {
+    in_ = as4d(e_, in, init.n, g_.in);
+    x_.init(e_, in_);
+    out_ = newTensor(e_, memory::desc({init.n, g_.out.c, g_.out.h, g_.out.w}, memory::data_type::f32, tag::nchw));
+  }
+
+  void forward(const FwdArgs&) override {
+    x_.load(e_);
+    e_.strm.wait();
+    ref::avgpool_fwd(g_, s_, ptrOf(x_.value), ptrOf(out_.value));
+  }
+
+  void backward(const BwdArgs& a) override {
+    if (!a.dx) return;
+    e_.strm.wait();
+    ref::avgpool_bwd(g_, s_, ptrOf(out_.diff), ptrOf(x_.diff));
+    x_.store(e_);
+  }
+
+ private:
+  Env& e_;
+  const LayerSpec s_;
+  const ref::Geom g_;
+  PlainView x_;
+};
+
 }  // namespace
 
-std::unique_ptr<Op> makePoolOp(const OpInit& init, const Tensor& in) { return std::make_unique<PoolOp>(init, in); }
+std::unique_ptr<Op> makePoolOp(const OpInit& init, const Tensor& in) {
+  const LayerGeom& g = *init.geom;
+  const LayerSpec& s = g.spec;
+  if (s.kind == LayerKind::AvgPool && s.countIncludePad &&
+      (rightPad(g.in.h, s.kernelH, s.strideH, s.padH, g.out.h) != s.padH ||
+       rightPad(g.in.w, s.kernelW, s.strideW, s.padW, g.out.w) != s.padW))
+    return std::make_unique<AvgPoolHostOp>(init, in);
+  return std::make_unique<PoolOp>(init, in);
+}
 
 }  // namespace gcn::dnn

@@ -1,6 +1,7 @@
 // native/ops/pool/reference.cc — max and average pooling over windows clipped to the image.
 // Max records the in-plane offset of each maximum; average divides by the number of image
-// elements in the window (padding excluded, like PyTorch's count_include_pad=False).
+// elements in the window (PyTorch's count_include_pad=False), or with countIncludePad by the
+// window's extent within the padded image [-pad, size+pad) (PyTorch's count_include_pad=True).
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -23,6 +24,14 @@ inline Window window(const LayerSpec& s, const Shape3& in, int oy, int ox) {
   w.y0 = std::max(w.y0, 0);
   w.x0 = std::max(w.x0, 0);
   return w;
+}
+
+// The divisor of an average window: its image elements, or its extent within the padded image.
+inline int avgCount(const LayerSpec& s, const Shape3& in, int oy, int ox, const Window& w) {
+  if (!s.countIncludePad) return (w.y1 - w.y0) * (w.x1 - w.x0);
+  const int y0 = oy * s.strideH - s.padH, x0 = ox * s.strideW - s.padW;
+  const int y1 = std::min(y0 + s.kernelH, in.h + s.padH), x1 = std::min(x0 + s.kernelW, in.w + s.padW);
+  return (y1 - y0) * (x1 - x0);
 }
 
 }  // namespace
@@ -66,7 +75,7 @@ void avgpool_fwd(const Geom& g, const LayerSpec& s, const T* x, T* y) {
         T acc = 0.f;
         for (int iy = w.y0; iy < w.y1; ++iy)
           for (int ix = w.x0; ix < w.x1; ++ix) acc += xp[iy * g.in.w + ix];
-        const int count = (w.y1 - w.y0) * (w.x1 - w.x0);
+        const int count = avgCount(s, g.in, oy, ox, w);
         y[p * g.out.h * g.out.w + oy * g.out.w + ox] = count > 0 ? acc / T(count) : 0.f;
       }
   }
@@ -81,7 +90,7 @@ void avgpool_bwd(const Geom& g, const LayerSpec& s, const T* dy, T* dx) {
     for (int oy = 0; oy < g.out.h; ++oy)
       for (int ox = 0; ox < g.out.w; ++ox) {
         const Window w = window(s, g.in, oy, ox);
-        const int count = (w.y1 - w.y0) * (w.x1 - w.x0);
+        const int count = avgCount(s, g.in, oy, ox, w);
         if (count <= 0) continue;
         const T share = dy[p * g.out.h * g.out.w + oy * g.out.w + ox] / T(count);
         for (int iy = w.y0; iy < w.y1; ++iy)
