@@ -9,6 +9,8 @@
         "native/binding/addon.cc",
         "native/binding/convert.cc",
         "native/binding/net_wrap.cc",
+        "native/binding/chains_wrap.cc",
+        "native/engine/chains.cc",
         "native/binding/reference64.cc",
         "native/binding/objective.cc",
         "native/binding/leapfrog.cc",

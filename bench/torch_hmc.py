@@ -1,29 +1,28 @@
-# bench/torch_hmc.py — the PyTorch peer of bench/hmc.ts: HMC leapfrog steps on a LeNet class
-# node with autograd, all chains as one batch, the same arithmetic per step (kick with the
-# reference term, drift). Prints one JSON line: seconds per leapfrog step, one per repetition.
-# Usage: /usr/bin/python3 bench/torch_hmc.py '{"chains":64,"steps":40,"reps":7,"threads":2}'
+# bench/torch_hmc.py — the PyTorch peer of bench/hmc.ts: HMC leapfrog steps on a class node with
+# autograd, all chains as one batch, the same arithmetic per step (kick with the reference term,
+# drift), on the net of a genconvnet spec (bench/torch_peer.build). Prints one JSON line: seconds
+# per leapfrog step, one per repetition.
+# Usage: /usr/bin/python3 bench/torch_hmc.py '{"spec":{...},"node":3,"chains":64,"steps":20,"reps":3,"threads":2}'
 import json
+import os
 import sys
 import time
 
 import torch
-import torch.nn as nn
 
-
-def lenet():
-    return nn.Sequential(nn.Conv2d(1, 20, 5), nn.MaxPool2d(2, 2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2, 2),
-                         nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_peer import build  # noqa: E402
 
 
 def main():
     cfg = json.loads(sys.argv[1])
     torch.set_num_threads(cfg["threads"])
     torch.manual_seed(0)
-    net = lenet().eval()
+    net = build(cfg["spec"]).eval()
     for p in net.parameters():
         p.requires_grad_(False)
-    B, eps, inv_t, inv_s2, node = cfg["chains"], 0.01, 1.0, 1.0, 3
-    x = torch.randn(B, 1, 28, 28)
+    B, eps, inv_t, inv_s2, node = cfg["chains"], 0.01, 1.0, 1.0, cfg["node"]
+    x = torch.randn(B, *cfg["spec"]["input"])
     p = torch.randn_like(x)
 
     def grad_f(img):
@@ -38,7 +37,7 @@ def main():
         x = x + eps * p
         return x, p
 
-    for _ in range(5):
+    for _ in range(2):
         x, p = step(x, p)
     out = []
     for _ in range(cfg["reps"]):

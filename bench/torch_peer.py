@@ -39,6 +39,10 @@ def build(spec):
             layers.append(nn.ReLU())
         elif t == "flatten":
             layers.append(nn.Flatten())
+        elif t == "lrn":  # the same formula: x / (k + alpha/size * window sum of x^2)^beta
+            layers.append(nn.LocalResponseNorm(l.get("size", 5), l.get("alpha", 1e-4), l.get("beta", 0.75), l.get("k", 1.0)))
+        elif t == "dropout":
+            layers.append(nn.Dropout(l.get("p", 0.5)))
         else:
             raise ValueError(f"torch_peer: layer type {t} is not supported")
     model = nn.Sequential(*layers)

@@ -49,13 +49,46 @@ export interface NativeBatchStats {
   scores?: Float32Array;
 }
 
+/** How a chain step starts its momenta: fresh Philox draws, kept, negated, or zero (gradient ascent). */
+export const enum MomentaMode { Fresh = 0, Keep = 1, Negate = 2, Ascent = 3 }
+
+/** Per-chain scalars of one native HMC iteration (native/engine/chains.h). */
+export interface ChainStepResult {
+  value: Float32Array;
+  ii: Float64Array;
+  pp0: Float64Array;
+  pp: Float64Array;
+  diverged: Uint8Array;
+}
+
+/** A batch of chains kept in the backend's memory (NativeNet.newChains). */
+export interface NativeChains {
+  start(images: Float32Array): Promise<{ value: Float32Array; ii: Float64Array }>;
+  step(
+    accept: Uint8Array | null,
+    accumulate: boolean,
+    options: { L: number; momenta: MomentaMode; seed: number; iteration: number; invSigma2: number },
+    eps: Float32Array,
+    invT: Float32Array,
+    perm?: Int32Array | null,
+    invS2?: Float32Array | null,
+  ): Promise<ChainStepResult>;
+  settle(accept: Uint8Array | null, accumulate: boolean, perm?: Int32Array | null): void;
+  /** 0: the state, 1: the running sum of settled states, 2: the momenta; (chains, D). */
+  read(what: 0 | 1 | 2): Float32Array;
+  writeMomenta(p: Float32Array): void;
+  clearSum(): void;
+  dispose(): void;
+}
+
 export interface NativeNet {
   readonly backend: string | null;
   forward(x: Float32Array, n: number, train: boolean): Promise<Float32Array>;
   backward(dscores: Float32Array): Promise<void>;
-  nodeGrad(x: Float32Array, n: number, node: NativeNode): Promise<{ values: Float32Array; grad: Float32Array }>;
+  nodeGrad(x: Float32Array, n: number, node: NativeNode | NativeNode[]): Promise<{ values: Float32Array; grad: Float32Array }>;
   trainStep(x: Float32Array, labels: Int32Array, n: number, lambda: number, optimizer: NativeOptimizer, wantScores: boolean): Promise<NativeBatchStats>;
   evaluate(x: Float32Array, labels: Int32Array, n: number): Promise<NativeBatchStats>;
+  newChains(nodes: NativeNode[], chains: number): NativeChains;
   sgdStep(lr: number, momentum: number, weightDecay: number): Promise<void>;
   adamStep(lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): Promise<void>;
   readSlot(i: number, slot: number): Float32Array;

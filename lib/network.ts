@@ -3,7 +3,7 @@
 // Promises, and exposes parameters by name in PyTorch's shapes. dispose() frees native memory.
 import { type BackendName, type Device, resolveBackend } from './backend';
 import { GenConvNetError, expected } from './errors';
-import { loadNative, type NativeNet } from './native';
+import { loadNative, type NativeChains, type NativeNet } from './native';
 import { type Node, type NodeRef, resolveNode } from './nodes';
 import { preset } from './presets';
 import { Rng } from './rng';
@@ -162,10 +162,20 @@ export class Network {
    * The response of a node for each image and its gradient with respect to the images (eval mode).
    * @throws GenConvNetError E_INVALID_ARGUMENT for an unknown node, E_SHAPE for a bad batch.
    */
-  async inputGradient(x: Float32Array, node: NodeRef | Node): Promise<{ values: Float32Array; grad: Float32Array }> {
-    const resolved = typeof node === 'object' && 'mean' in node ? node : this.node(node);
+  async inputGradient(x: Float32Array, node: NodeRef | Node | Node[]): Promise<{ values: Float32Array; grad: Float32Array }> {
+    const resolved = Array.isArray(node) ? node : typeof node === 'object' && 'mean' in node ? node : this.node(node);
     const n = this.batchOf(x, 'input');
+    if (Array.isArray(resolved) && resolved.length !== 1 && resolved.length !== n) throw expected(`1 or ${n} nodes (one per image)`, 'nodes', resolved.length);
     return this.net().nodeGrad(x, n, resolved);
+  }
+
+  /**
+   * @internal A batch of HMC chains kept in the backend's memory (the sampler's engine): one node
+   * per chain (or one for all), all in one layer.
+   * @throws GenConvNetError E_INVALID_ARGUMENT for nodes in several layers or a bad count.
+   */
+  newChains(nodes: Node[], chains: number): NativeChains {
+    return this.net().newChains(nodes, chains);
   }
 
   /** One SGD step on all parameters with the gradients of the last backward (PyTorch's SGD semantics). */

@@ -49,3 +49,25 @@ export function resolveNode(spec: ResolvedSpec, ref: NodeRef): Node {
   const name = h === 1 && w === 1 ? `${layerName}:${channel}` : `${layerName}:${channel}@${y},${x}`;
   return { layer: index, channel, y, x, mean: false, layerName, name };
 }
+
+/**
+ * Expands node names to a list: a list is resolved element by element, and a layer wildcard
+ * such as `conv2:*@mean` or `fc2:*` stands for every channel of the layer.
+ * @throws GenConvNetError E_INVALID_ARGUMENT as resolveNode does, or for an empty list.
+ */
+export function resolveNodes(spec: ResolvedSpec, refs: NodeRef | NodeRef[]): Node[] {
+  const list = Array.isArray(refs) ? refs : [refs];
+  if (list.length === 0) throw expected('at least one node', 'node', refs);
+  const out: Node[] = [];
+  for (const ref of list) {
+    const m = typeof ref === 'string' ? /^([^:]+):\*(@.*)?$/.exec(ref.trim()) : null;
+    if (!m) {
+      out.push(resolveNode(spec, ref));
+      continue;
+    }
+    const layer = spec.layers.find((l) => l.name === m[1]);
+    if (!layer) out.push(resolveNode(spec, `${m[1]}:0${m[2] ?? ''}`)); // throws naming the valid layers
+    else for (let c = 0; c < layer.outShape[0]; c++) out.push(resolveNode(spec, `${m[1]}:${c}${m[2] ?? ''}`));
+  }
+  return out;
+}

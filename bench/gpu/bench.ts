@@ -11,7 +11,7 @@ import { loadNative } from '../../lib/native';
 import { Network } from '../../lib/network';
 import { alexnet, lenet } from '../../lib/presets';
 import { Rng } from '../../lib/rng';
-import { Sampler, checkOptions } from '../../lib/sample/hmc';
+import { hmcStepper } from '../hmc_step';
 import type { NetSpec } from '../../lib/spec';
 import { computeObjective } from '../../lib/train/objectives';
 import type { Timing } from '../cases';
@@ -53,20 +53,16 @@ function trainStep(job: Extract<GpuJob, { kind: 'train-step' }>, net: Network): 
   };
 }
 
-/** One leapfrog step: through lib's sampler (host leapfrog), and nodeGrad plus the GPU leapfrog hook. */
+/** One leapfrog step: the sampler's native chains (device-resident on CUDA), and nodeGrad plus the GPU leapfrog hook. */
 async function hmcStep(job: Extract<GpuJob, { kind: 'hmc-step' }>, net: Network): Promise<Record<string, Step>> {
-  const cfg = checkOptions({ node: job.node, chains: job.chains, sigma: job.sigma, leapfrog: job.leapfrog, stepSize: job.eps }, net);
-  const sampler = new Sampler(net, net.node(job.node), cfg, job.seed);
-  const I = new Rng(job.seed).fillNormal(new Float32Array(job.chains * sampler.D), 0, job.sigma) as Float32Array;
-  const state = await sampler.evaluate(I);
+  const stepper = await hmcStepper(net, [net.node(job.node)], job.chains, job.eps, job.sigma, job.seed);
+  const D = net.inputShape[0] * net.inputShape[1] * net.inputShape[2];
+  const I = new Rng(job.seed).fillNormal(new Float32Array(job.chains * D), 0, job.sigma) as Float32Array;
   const hook = loadNative().cudaLeapfrog;
   const J = I.slice(), p = new Float32Array(I.length);
-  let grad = state.grad;
+  let grad = (await net.inputGradient(I, job.node)).grad;
   const steps: Record<string, Step> = {
-    'step (lib sampler)': async () => {
-      sampler.refresh();
-      return (await timed(() => sampler.trajectory(state, job.eps, job.leapfrog))) / job.leapfrog;
-    },
+    'step (native chains: one call per iteration)': () => stepper.step(job.leapfrog),
   };
   if (hook)
     steps['step (nodeGrad + cudaLeapfrog)'] = () => timed(async () => {

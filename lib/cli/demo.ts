@@ -4,10 +4,10 @@
 import { Command } from 'commander';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../io/atomic';
 import { buildReport } from '../report/report';
-import { tileImages } from '../sample/grid';
-import { formatSummary, sampleToFiles } from '../sample/summary';
+import { trainingImages } from '../sample/data';
+import { sampleGallery } from '../sample/gallery';
+import { formatSummary } from '../sample/summary';
 import { train } from '../train/trainer';
 import { int, oneOf, range } from './args';
 import { ProgressBar } from './progress';
@@ -27,8 +27,6 @@ export interface DemoOptions {
   quick?: boolean;
 }
 
-/** Intermediate nodes the demo visualizes besides the ten class scores. */
-const CHANNELS = ['conv2:3@mean', 'conv2:17@mean', 'fc1:42', 'conv1:5@mean'];
 
 async function runDemo(o: DemoOptions): Promise<void> {
   const started = Date.now();
@@ -39,25 +37,16 @@ async function runDemo(o: DemoOptions): Promise<void> {
   const { net, history } = await train({ model: 'lenet', phases: o.phases, outDir: o.out, device: o.device, lr: 0.01, seed: 1, maxStepsPerEpoch: o.quick ? 60 : undefined, onEvent: trainReporter(false) });
   const model = path.join(o.out, 'model.safetensors');
   try {
-    const nodes = [...Array.from({ length: net.classes }, (_, c) => `fc2:${c}`), ...CHANNELS];
-    process.stderr.write(`stage 2/3: sampling ${nodes.length} nodes by HMC (${o.chains} chains, ${o.warmup} + ${o.steps} iterations x ${o.leapfrog} leapfrog steps)\n`);
+    process.stderr.write(`stage 2/3: sampling every class and every conv channel (layer-wide batches, T = ${o.temperature} x each node's std on data, MAP baseline), then Langevin\n`);
     const bar = new ProgressBar();
-    const perRow = Math.min(8, o.chains), D = net.inputShape.reduce((a, b) => a * b, 1);
-    const overview = new Float32Array(nodes.length * perRow * D);
-    for (const [k, node] of nodes.entries()) {
-      bar.start(`node ${k + 1}/${nodes.length} ${node}`, o.warmup + o.steps);
-      const file = path.join(o.out, 'samples', `${node.replace(/[^A-Za-z0-9_-]+/g, '_')}.png`);
-      const { summary, result } = await sampleToFiles(net, model, {
-        node, chains: o.chains, warmup: o.warmup, draws: o.steps, leapfrog: o.leapfrog, temperature: o.temperature, seed: k,
-        onProgress: (i) => bar.update(i),
-      }, file, { trajectory: 0 });
-      bar.done();
-      overview.set(result.last.subarray(0, perRow * D), k * perRow * D);
-      process.stderr.write(`  ${formatSummary(summary)}\n`);
-    }
-    // one row per node: the ten digits, then the intermediate channels
-    await writeFileAtomic(path.join(o.out, 'samples', 'overview.png'), tileImages(overview, net.inputShape, net.preprocessing, { cols: perRow, scale: 2 }).png);
-  } finally {
+    const data = trainingImages(net, 'mnist', o.quick ? 300 : 1000);
+    const { rows, summaries } = await sampleGallery(net, model, path.join(o.out, 'samples'), data, {
+      chains: o.chains, warmup: o.warmup, steps: o.steps, leapfrog: o.leapfrog, temperature: o.temperature, channelChains: o.quick ? 2 : 4,
+      perLayer: { conv1: 2, conv2: 3 }, onStage: (what, total) => (bar.done(), bar.start(what, total)), onProgress: (i) => bar.update(i),
+    });
+    bar.done();
+    for (const s of summaries.filter((x) => rows.some((r) => r.node === x.node) && x.method === 'hmc')) process.stderr.write(`  ${formatSummary(s)}\n`);
+    } finally {
     net.dispose();
   }
   process.stderr.write('stage 3/3: writing the report\n');
@@ -76,7 +65,7 @@ export function demoCommand(): Command {
     .option('--warmup <n>', 'warm-up iterations per node', int(0, 1_000_000), 100)
     .option('--steps <n>', 'kept iterations per node', int(1, 1_000_000), 100)
     .option('-L, --leapfrog <n>', 'leapfrog steps per iteration', int(1, 10000), 10)
-    .option('-T, --temperature <t>', 'sampling temperature (low T sharpens the tilt)', range(0, 1e6), 0.03)
+    .option('-T, --temperature <t>', "sampling temperature in units of each node's response std on data (low T sharpens the tilt)", range(0, 1e6), 0.02)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--quick', 'a one-minute version (60 steps per epoch, fewer samples)')
     .action(async (o) => {

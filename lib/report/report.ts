@@ -94,6 +94,17 @@ async function imageTag(file: string, base: string, alt: string): Promise<string
   return `<figure><img src="data:image/png;base64,${data}" alt="${escapeHtml(alt)}"><figcaption>${escapeHtml(alt)}</figcaption></figure>`;
 }
 
+/** The node's scores against data (issue 13): z-score, percentile, classified fraction, temperature scale. */
+function scoreRows(s: SampleEntry): string {
+  const rows: string[] = [];
+  if (s.data) rows.push(`<tr><th>F_k on data</th><td>${num(s.data.mean, 2)} ± ${num(s.data.std, 2)} (${s.data.images} images)</td></tr>`);
+  if (s.scores && Number.isFinite(s.scores.z)) rows.push(`<tr><th>z-score</th><td><b>${num(s.scores.z, 1)}</b> (percentile ${num(100 * s.scores.percentile, 1)})</td></tr>`);
+  if (s.scores?.classified !== undefined) rows.push(`<tr><th>classified as its class</th><td>${pct(s.scores.classified)}</td></tr>`);
+  if (s.temperatureScale !== undefined && s.temperatureScale !== 1) rows.push(`<tr><th>temperature scale</th><td>${num(s.temperatureScale, 4)}</td></tr>`);
+  if (s.swapRate) rows.push(`<tr><th>swap acceptance</th><td>${s.swapRate.map((v) => num(v, 2)).join(' ')}</td></tr>`);
+  return rows.join('');
+}
+
 async function sampleSection(run: RunContent): Promise<string> {
   if (!run.samples.length) return '';
   const cards: string[] = [];
@@ -105,7 +116,7 @@ async function sampleSection(run: RunContent): Promise<string> {
 <table class="diag"><tr><th>method</th><td>${escapeHtml(s.method)}</td></tr><tr><th>chains × draws</th><td>${s.chains} × ${s.draws}</td></tr>
 <tr><th>step size</th><td>${s.stepSize.toPrecision(3)}</td></tr><tr><th>acceptance</th><td>${num(s.acceptance.mean, 2)} [${num(s.acceptance.min, 2)}, ${num(s.acceptance.max, 2)}]</td></tr>
 <tr><th>divergences</th><td>${s.divergences}</td></tr><tr><th>split R-hat</th><td>${num(s.rhat)}</td></tr><tr><th>ESS of F_k</th><td>${num(s.ess, 0)}</td></tr>
-<tr><th>mean F_k</th><td>${num(s.meanValue, 2)}</td></tr><tr><th>T, σ</th><td>${s.temperature}, ${num(s.sigma)}</td></tr></table>
+<tr><th>mean F_k</th><td>${num(s.meanValue, 2)}</td></tr><tr><th>T, σ</th><td>${num(s.temperature, 4)}, ${num(s.sigma)}</td></tr>${scoreRows(s)}</table>
 <div class="charts">${energy}${value}</div></div>`);
   }
   return `<section id="samples"><h2>Samples (generative visualization)</h2><div class="samples">${cards.join('\n')}</div></section>`;

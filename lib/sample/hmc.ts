@@ -1,25 +1,29 @@
-// lib/sample/hmc.ts — generative visualization (SPEC 4): draw images for a node of a trained
-// net from pi(I) ∝ exp(F_k(I)/T) N(0, sigma^2) by HMC, MALA or unadjusted Langevin. All chains
-// run as one batch (one forward and one backward per leapfrog step), each with its own
-// Metropolis test; the kick, drift and energy sums are the fused native leapfrog pass.
+// lib/sample/hmc.ts — generative visualization (SPEC 4): draw images for nodes of a trained net
+// from pi_k(I) ∝ exp(F_k(I)/T_k) N(0, sigma^2) by HMC, MALA, unadjusted Langevin, or the MAP by
+// gradient ascent. All chains of all nodes of one layer run as one native batch (chains.ts: one
+// native call per iteration); TypeScript keeps the Metropolis tests, the step-size adaptation
+// (per node and temperature rung), replica exchange (tempering.ts) and the diagnostics.
 import { GenConvNetError, expected } from '../errors';
-import { loadNative } from '../native';
 import type { Network } from '../network';
-import type { Node, NodeRef } from '../nodes';
+import { resolveNodes, type Node, type NodeRef } from '../nodes';
 import { Rng } from '../rng';
 import { DualAveraging } from './adapt';
+import { ChainBatch, type Method } from './chains';
 import { effectiveSampleSize, splitRhat } from './diagnostics';
+import { annealFactor, exchange, ladder } from './tempering';
 
-export type Method = 'hmc' | 'mala' | 'ula';
+export type { Method } from './chains';
 
 export interface SampleOptions {
-  node: NodeRef;
+  /** A node, a list of nodes, or a layer wildcard such as 'conv2:*@mean'. */
+  node: NodeRef | NodeRef[];
+  /** Chains per node. */
   chains?: number;
   /** Iterations kept after warm-up. */
   draws?: number;
-  /** Warm-up iterations (step-size adaptation, then discarded). */
+  /** Warm-up iterations (step-size adaptation, annealing, then discarded). */
   warmup?: number;
-  /** Leapfrog steps per HMC iteration (MALA and ULA use 1). */
+  /** Leapfrog steps per HMC iteration (MALA and ULA use 1; MAP: ascent steps per iteration). */
   leapfrog?: number;
   method?: Method;
   /** A fixed step size; when absent it is adapted during warm-up. */
@@ -28,11 +32,18 @@ export interface SampleOptions {
   adapt?: boolean;
   targetAccept?: number;
   temperature?: number;
+  /** Per node (or one for all): T_k = temperature * scale_k, e.g. the node's response std on data. */
+  temperatureScale?: number | number[];
+  /** Parallel tempering: `rungs` rungs targeting pi^(1/t), t from 1 to maxTemperature, swaps every iteration. */
+  tempering?: { rungs: number; maxTemperature: number };
+  /** Annealed warm-up: the target starts as pi^(1/anneal) and cools to pi over the first half of warm-up. */
+  anneal?: number;
   /** Reference std; defaults to the model's stored sigma (else 1). */
   sigma?: number;
+  /** The reference, zeros, or images (one for all, one per chain, or any number used in turn). */
   start?: 'reference' | 'zeros' | Float32Array;
   seed?: number;
-  /** Keep every draw (chains x draws x D) or only the last state of each chain. */
+  /** Keep every draw (chains x draws x D) or only the last state and mean of each chain. */
   keep?: 'all' | 'last';
   onProgress?: (iteration: number, total: number, info: { stepSize: number; acceptance: number }) => void;
 }
@@ -51,7 +62,9 @@ export interface SampleResult {
   means: Float32Array;
   stepSize: number;
   sigma: number;
+  /** T_k, the temperature this node was sampled at (temperature x its scale). */
   temperature: number;
+  temperatureScale: number;
   /** Per chain, over the kept iterations. */
   acceptance: number[];
   divergences: number[];
@@ -59,208 +72,166 @@ export interface SampleResult {
   traces: { energy: number[][]; value: number[][]; norm: number[][] };
   rhat: number;
   ess: number;
+  /** Parallel tempering: the acceptance rate of swaps between adjacent rungs. */
+  swapRate?: number[];
   seconds: number;
-}
-
-interface State {
-  I: Float32Array;
-  value: Float32Array;
-  grad: Float32Array;
-  ii: Float64Array;
 }
 
 export function checkOptions(o: SampleOptions, net: Network) {
   const method = o.method ?? 'hmc';
-  if (!['hmc', 'mala', 'ula'].includes(method)) throw expected("'hmc', 'mala' or 'ula'", 'method', method);
+  if (!['hmc', 'mala', 'ula', 'map'].includes(method)) throw expected("'hmc', 'mala', 'ula' or 'map'", 'method', method);
   const sigma = o.sigma ?? net.preprocessing?.sigma ?? 1;
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw expected('sigma > 0', 'sigma', sigma);
   const T = o.temperature ?? 1;
   if (!(T > 0) || !Number.isFinite(T)) throw expected('a temperature > 0', 'temperature', T);
-  const ints: [string, number, number][] = [['chains', o.chains ?? 16, 1], ['draws', o.draws ?? 100, 1], ['warmup', o.warmup ?? 100, 0], ['leapfrog', method === 'hmc' ? (o.leapfrog ?? 20) : 1, 1]];
+  const ints: [string, number, number][] = [['chains', o.chains ?? 16, 1], ['draws', o.draws ?? 100, 1], ['warmup', o.warmup ?? 100, 0], ['leapfrog', method === 'hmc' || method === 'map' ? (o.leapfrog ?? 20) : 1, 1], ['rungs', o.tempering?.rungs ?? 1, 1]];
   for (const [k, v, min] of ints) if (!Number.isInteger(v) || v < min) throw expected(`an integer >= ${min}`, k, v);
   if (o.stepSize !== undefined && !(o.stepSize > 0 && Number.isFinite(o.stepSize))) throw expected('a step size > 0', 'stepSize', o.stepSize);
   // ULA never rejects; its step is adapted on the Metropolis probability towards a high target to keep its bias small
   const target = o.targetAccept ?? (method === 'hmc' ? 0.65 : method === 'mala' ? 0.57 : 0.9);
   if (!(target > 0 && target < 1)) throw expected('a target acceptance in (0, 1)', 'targetAccept', target);
-  return { method, sigma, T, chains: ints[0][1], draws: ints[1][1], warmup: ints[2][1], L: ints[3][1], target };
+  const maxT = o.tempering?.maxTemperature ?? 1;
+  if (!(maxT >= 1 && Number.isFinite(maxT))) throw expected('a maxTemperature >= 1', 'tempering.maxTemperature', maxT);
+  const anneal = o.anneal ?? 1;
+  if (!(anneal >= 1 && Number.isFinite(anneal))) throw expected('an anneal factor >= 1', 'anneal', anneal);
+  return { method, sigma, T, chains: ints[0][1], draws: ints[1][1], warmup: ints[2][1], L: ints[3][1], rungs: ints[4][1], maxT, anneal, target };
 }
+type Config = ReturnType<typeof checkOptions>;
 
-/** @internal The batched HMC machinery; exported for the sampler tests. */
-export class Sampler {
-  readonly D: number;
-  readonly lf: ReturnType<typeof loadNative>['leapfrog'];
-  readonly rng: Rng;
-  readonly p: Float32Array;
-  readonly invT: number;
-  readonly invS2: number;
-
-  constructor(readonly net: Network, readonly node: Node, readonly cfg: ReturnType<typeof checkOptions>, seed: number) {
-    this.D = net.inputShape[0] * net.inputShape[1] * net.inputShape[2];
-    const native = loadNative();
-    this.lf = net.backend === 'cuda' && native.cudaLeapfrog ? native.cudaLeapfrog : native.leapfrog;
-    this.rng = new Rng(seed);
-    this.p = new Float32Array(cfg.chains * this.D);
-    this.invT = 1 / cfg.T;
-    this.invS2 = 1 / (cfg.sigma * cfg.sigma);
-  }
-
-  /** U(I) + |p|^2/2 per chain. */
-  energy(value: number, ii: number, pp: number): number {
-    return -value * this.invT + 0.5 * ii * this.invS2 + 0.5 * pp;
-  }
-
-  async evaluate(I: Float32Array): Promise<State> {
-    const { values, grad } = await this.net.inputGradient(I, this.node);
-    const ii = new Float64Array(this.cfg.chains);
-    for (let c = 0; c < this.cfg.chains; c++) {
-      let s = 0;
-      for (let j = c * this.D; j < (c + 1) * this.D; j++) s += I[j] * I[j];
-      ii[c] = s;
-    }
-    return { I, value: values, grad, ii };
-  }
-
-  /** Draws fresh momenta; returns |p|^2 per chain. */
-  refresh(): Float64Array {
-    const pp = new Float64Array(this.cfg.chains);
-    for (let c = 0; c < this.cfg.chains; c++) {
-      let s = 0;
-      for (let j = c * this.D; j < (c + 1) * this.D; j++) {
-        const v = this.rng.normal();
-        this.p[j] = v;
-        s += v * v;
-      }
-      pp[c] = s;
-    }
-    return pp;
-  }
-
-  /** One leapfrog trajectory of L steps from `s` with step eps; returns the proposal and its |p|^2. */
-  // A chain whose trajectory leaves the finite numbers is marked diverged and parked at its
-  // start (so the batch can still be evaluated); it is rejected and counted afterwards.
-  park(I: Float32Array, from: Float32Array, diverged: boolean[]): void {
-    for (let c = 0; c < this.cfg.chains; c++) {
-      for (let j = c * this.D; j < (c + 1) * this.D; j++) {
-        if (!diverged[c] && Number.isFinite(I[j]) && Number.isFinite(this.p[j])) continue;
-        diverged[c] = true;
-        I.set(from.subarray(c * this.D, (c + 1) * this.D), c * this.D);
-        this.p.fill(0, c * this.D, (c + 1) * this.D);
-        break;
-      }
-    }
-  }
-
-  async trajectory(s: State, eps: number, L: number): Promise<{ prop: State; pp: Float64Array; diverged: boolean[] }> {
-    const I = s.I.slice();
-    const diverged = new Array<boolean>(this.cfg.chains).fill(false);
-    this.lf(I, this.p, s.grad, this.cfg.chains, eps / 2, eps, this.invT, this.invS2);
-    this.park(I, s.I, diverged);
-    let prop = await this.evaluate(I);
-    for (let l = 1; l < L; l++) {
-      this.lf(I, this.p, prop.grad, this.cfg.chains, eps, eps, this.invT, this.invS2);
-      this.park(I, s.I, diverged);
-      prop = await this.evaluate(I);
-    }
-    const { pp, ii } = this.lf(I, this.p, prop.grad, this.cfg.chains, eps / 2, 0, this.invT, this.invS2);
-    return { prop: { ...prop, ii }, pp, diverged };
-  }
-
-  /**
-   * One iteration for all chains: fresh momenta, a trajectory, and per chain the Metropolis
-   * test (ULA takes every finite proposal; its probability still feeds the adaptation).
-   * Updates `state` in place and appends to the traces.
-   */
-  async iterate(state: State, eps: number, L: number, method: Method, traces: SampleResult['traces']) {
-    const chains = this.cfg.chains;
-    const pp0 = this.refresh();
-    const h0 = Array.from({ length: chains }, (_, c) => this.energy(state.value[c], state.ii[c], pp0[c]));
-    const { prop, pp, diverged } = await this.trajectory(state, eps, L);
-    let acceptSum = 0;
-    const taken: boolean[] = [], bad: boolean[] = [];
-    for (let c = 0; c < chains; c++) {
-      const h1 = this.energy(prop.value[c], prop.ii[c], pp[c]);
-      bad[c] = diverged[c] || !Number.isFinite(h1) || !Number.isFinite(prop.value[c]);
-      const prob = bad[c] ? 0 : Math.min(1, Math.exp(h0[c] - h1));
-      acceptSum += prob;
-      taken[c] = !bad[c] && (method === 'ula' || this.rng.uniform() < prob);
-      if (taken[c]) copyChain(state, prop, c, this.D);
-      traces.energy[c].push(taken[c] ? h1 : h0[c]);
-      traces.value[c].push(state.value[c]);
-      traces.norm[c].push(Math.sqrt(state.ii[c]));
-    }
-    return { acceptSum, taken, bad };
-  }
-}
-
-function copyChain(dst: State, src: State, c: number, D: number): void {
-  dst.I.set(src.I.subarray(c * D, (c + 1) * D), c * D);
-  dst.grad.set(src.grad.subarray(c * D, (c + 1) * D), c * D);
-  dst.value[c] = src.value[c];
-  dst.ii[c] = src.ii[c];
-}
-
-/** The starting images: reference draws N(0, sigma^2), zeros, or given images (one per chain or one for all). */
-function startImages(o: SampleOptions, chains: number, D: number, sigma: number, rng: Rng): Float32Array {
+/** The starting images of n chains: reference draws N(0, sigma^2), zeros, or given images used in turn. */
+function startImages(o: SampleOptions, n: number, D: number, sigma: number, rng: Rng): Float32Array {
   const start = o.start ?? 'reference';
-  if (start === 'zeros') return new Float32Array(chains * D);
-  if (start === 'reference') return rng.fillNormal(new Float32Array(chains * D), 0, sigma) as Float32Array;
-  if (!(start instanceof Float32Array) || (start.length !== D && start.length !== chains * D))
-    throw expected(`'reference', 'zeros' or a Float32Array of ${D} or ${chains * D} values`, 'start', start);
-  if (start.length === chains * D) return start.slice();
-  const out = new Float32Array(chains * D);
-  for (let c = 0; c < chains; c++) out.set(start, c * D);
+  if (start === 'zeros') return new Float32Array(n * D);
+  if (start === 'reference') return rng.fillNormal(new Float32Array(n * D), 0, sigma) as Float32Array;
+  if (!(start instanceof Float32Array) || start.length === 0 || start.length % D !== 0)
+    throw expected(`'reference', 'zeros' or a Float32Array of a multiple of ${D} values`, 'start', start);
+  const out = new Float32Array(n * D), k = start.length / D;
+  for (let c = 0; c < n; c++) out.set(start.subarray((c % k) * D, (c % k + 1) * D), c * D);
   return out;
 }
 
-/**
- * Samples images for a node of a trained network.
- * @throws GenConvNetError E_INVALID_ARGUMENT for an unknown node or bad options (sigma <= 0, ...);
- * E_SAMPLER when a fixed step size gives zero acceptance (with the step size to try instead).
- */
-export async function sample(net: Network, options: SampleOptions): Promise<SampleResult> {
-  const started = Date.now();
-  const node = net.node(options.node);
-  const cfg = checkOptions(options, net);
-  const S = new Sampler(net, node, cfg, options.seed ?? 0);
-  const { chains, draws, warmup, L, method } = cfg;
-  const D = S.D;
-  const state = await S.evaluate(startImages(options, chains, D, cfg.sigma, S.rng));
-  const adapt = options.adapt ?? options.stepSize === undefined;
-  let eps = options.stepSize ?? 0.1 * cfg.sigma;
-  const da = new DualAveraging(eps, cfg.target);
-  const keepAll = (options.keep ?? 'all') === 'all';
-  const samples = keepAll ? new Float32Array(chains * draws * D) : null;
-  const means = new Float32Array(chains * D);
-  const accepted = new Array<number>(chains).fill(0), divergences = new Array<number>(chains).fill(0);
-  const traces = { energy: [...Array(chains)].map(() => [] as number[]), value: [...Array(chains)].map(() => [] as number[]), norm: [...Array(chains)].map(() => [] as number[]) };
-  const total = warmup + draws;
-  let warmAccept = 0;
-  for (let it = 0; it < total; it++) {
-    if (it === warmup && adapt && warmup > 0) eps = da.final();
-    const { acceptSum, taken, bad } = await S.iterate(state, eps, L, method, traces);
-    for (let c = 0; c < chains; c++) {
-      if (bad[c] && it >= warmup) divergences[c]++;
-      if (taken[c] && it >= warmup) accepted[c]++;
-    }
-    if (it < warmup) {
-      warmAccept += acceptSum / chains;
-      if (adapt) eps = da.update(acceptSum / chains);
-    } else {
-      for (let j = 0; j < chains * D; j++) means[j] += state.I[j] / draws;
-      if (samples) for (let c = 0; c < chains; c++) samples.set(state.I.subarray(c * D, (c + 1) * D), (c * draws + (it - warmup)) * D);
-    }
-    if (it === warmup - 1 && !adapt && warmAccept === 0 && method !== 'ula') zeroAcceptance(eps, warmup);
-    options.onProgress?.(it + 1, total, { stepSize: eps, acceptance: acceptSum / chains });
-  }
-  const acceptance = accepted.map((a) => a / draws);
-  if (method !== 'ula' && acceptance.every((a) => a === 0)) zeroAcceptance(eps, draws);
-  const kept = traces.value.map((v) => v.slice(warmup));
-  return {
-    node: node.name, method, chains, draws, imageShape: net.inputShape, samples, last: state.I, means, stepSize: eps, sigma: cfg.sigma, temperature: cfg.T,
-    acceptance, divergences, traces, rhat: splitRhat(kept), ess: effectiveSampleSize(kept), seconds: (Date.now() - started) / 1000,
-  };
+function scalesOf(o: SampleOptions, count: number): number[] {
+  const s = o.temperatureScale ?? 1;
+  const list = typeof s === 'number' ? new Array<number>(count).fill(s) : s;
+  if (!Array.isArray(list) || list.length !== count || !list.every((v) => v > 0 && Number.isFinite(v)))
+    throw expected(`a number > 0 or ${count} of them (one per node)`, 'temperatureScale', s);
+  return list;
 }
 
-function zeroAcceptance(eps: number, iterations: number): never {
-  throw new GenConvNetError('E_SAMPLER', `Expected some accepted proposals but step size ${eps.toPrecision(3)} gave zero acceptance over ${iterations} iterations; use a smaller step size (try ${(eps / 10).toPrecision(2)}) or let it adapt (omit the step size)`);
+/**
+ * Samples images for one node of a trained network.
+ * @throws GenConvNetError E_INVALID_ARGUMENT for an unknown node, several nodes (use sampleNodes) or bad
+ * options (sigma <= 0, ...); E_SAMPLER when a fixed step size gives zero acceptance (with the step size to try instead).
+ */
+export async function sample(net: Network, options: SampleOptions): Promise<SampleResult> {
+  const nodes = resolveNodes(net.resolved, options.node);
+  if (nodes.length !== 1) throw expected('one node (sampleNodes takes several)', 'node', options.node);
+  return (await sampleNodes(net, options))[0];
+}
+
+/**
+ * Samples every node of a list (or a layer wildcard) with `chains` chains each: the nodes of one
+ * layer run as one batch (one forward and one backward per leapfrog step for all of them).
+ * @throws GenConvNetError as sample() does.
+ */
+export async function sampleNodes(net: Network, options: SampleOptions): Promise<SampleResult[]> {
+  const nodes = resolveNodes(net.resolved, options.node);
+  const cfg = checkOptions(options, net);
+  const scales = scalesOf(options, nodes.length);
+  const out = new Array<SampleResult>(nodes.length);
+  for (const layer of [...new Set(nodes.map((n) => n.layer))]) {
+    const idx = nodes.flatMap((n, i) => (n.layer === layer ? [i] : []));
+    const rs = await sampleLayer(net, idx.map((i) => nodes[i]), idx.map((i) => scales[i]), cfg, options);
+    idx.forEach((i, k) => (out[i] = rs[k]));
+  }
+  return out;
+}
+
+/** Slot of chain k of node g at rung r. */
+const slotOf = (cfg: Config, g: number, r: number, k: number) => (g * cfg.rungs + r) * cfg.chains + k;
+
+async function sampleLayer(net: Network, nodes: Node[], scales: number[], cfg: Config, o: SampleOptions): Promise<SampleResult[]> {
+  const started = Date.now();
+  const { chains, draws, warmup, L, method, rungs } = cfg;
+  const G = nodes.length, n = G * rungs * chains, D = net.inputShape[0] * net.inputShape[1] * net.inputShape[2];
+  const seed = o.seed ?? 0, rng = new Rng(seed);
+  const perSlot = Array.from({ length: n }, (_, s) => nodes[Math.floor(s / (rungs * chains))]);
+  const batch = await ChainBatch.create(net, perSlot, startImages(o, n, D, cfg.sigma, rng), seed, cfg.sigma);
+  try {
+    return await run(batch, net, nodes, scales, cfg, o, rng, started);
+  } finally {
+    batch.dispose();
+  }
+}
+
+async function run(batch: ChainBatch, net: Network, nodes: Node[], scales: number[], cfg: Config, o: SampleOptions, rng: Rng, started: number): Promise<SampleResult[]> {
+  const { chains, draws, warmup, L, method, rungs } = cfg;
+  const G = nodes.length, D = batch.D, total = warmup + draws;
+  const temps = ladder(rungs, cfg.maxT);
+  const adapt = o.adapt ?? (o.stepSize === undefined && method !== 'map');
+  const eps0 = o.stepSize ?? (method === 'map' ? 0.5 : 0.1) * cfg.sigma;
+  const da = Array.from({ length: G * rungs }, () => new DualAveraging(eps0, cfg.target));
+  batch.eps.fill(eps0);
+  const keepAll = (o.keep ?? 'all') === 'all';
+  const samples = keepAll ? nodes.map(() => new Float32Array(chains * draws * D)) : null;
+  const acc = new Float64Array(batch.n), div = new Float64Array(batch.n), swaps = new Float64Array(Math.max(1, rungs - 1)), tries = new Float64Array(swaps.length);
+  const traces = nodes.map(() => ({ energy: [...Array(chains)].map(() => [] as number[]), value: [...Array(chains)].map(() => [] as number[]), norm: [...Array(chains)].map(() => [] as number[]) }));
+  const warmAccept = new Float64Array(G);
+  for (let it = 0; it < total; it++) {
+    if (it === warmup && adapt && warmup > 0) da.forEach((d, gr) => batch.eps.fill(d.final(), gr * chains, (gr + 1) * chains));
+    const heat = it < warmup ? annealFactor(cfg.anneal, it, warmup) : 1;
+    for (let s = 0; s < batch.n; s++) {
+      const t = temps[Math.floor(s / chains) % rungs] * heat; // the whole target tempered: pi^(1/t)
+      batch.invT[s] = 1 / (cfg.T * scales[Math.floor(s / (rungs * chains))] * t);
+      batch.invS2[s] = 1 / (cfg.sigma * cfg.sigma * t);
+    }
+    const out = await batch.iterate(method, L, it >= warmup);
+    let meanProb = 0;
+    for (let gr = 0; gr < G * rungs; gr++) {
+      let p = 0;
+      for (let k = 0; k < chains; k++) p += out.prob[gr * chains + k] / chains;
+      meanProb += p / (G * rungs);
+      if (gr % rungs === 0 && it < warmup) warmAccept[gr / rungs] += p;
+      if (it < warmup && adapt) batch.eps.fill(da[gr].update(p), gr * chains, (gr + 1) * chains);
+    }
+    if (method === 'map') for (let s = 0; s < batch.n; s++) batch.eps[s] *= out.taken[s] ? 1.2 : 0.5; // backtracking ascent
+    for (let s = 0; s < batch.n && it >= warmup; s++) (acc[s] += out.taken[s]), (div[s] += out.bad[s]);
+    for (let g = 0; g < G; g++)
+      for (let k = 0; k < chains; k++) {
+        const s = slotOf(cfg, g, 0, k);
+        traces[g].energy[k].push(out.energy[s]);
+        traces[g].value[k].push(batch.value[s]);
+        traces[g].norm[k].push(Math.sqrt(batch.ii[s]));
+      }
+    if (rungs > 1) exchange(batch, G, rungs, chains, it, rng, swaps, tries);
+    if (samples && it >= warmup) {
+      const st = batch.state();
+      for (let g = 0; g < G; g++)
+        for (let k = 0; k < chains; k++) samples[g].set(st.subarray(slotOf(cfg, g, 0, k) * D, (slotOf(cfg, g, 0, k) + 1) * D), (k * draws + it - warmup) * D);
+    }
+    if (it === warmup - 1 && !adapt && method !== 'ula' && method !== 'map') warmAccept.forEach((a, g) => a === 0 && zeroAcceptance(nodes[g], batch.eps[slotOf(cfg, g, 0, 0)], warmup));
+    o.onProgress?.(it + 1, total, { stepSize: batch.eps[0], acceptance: meanProb });
+  }
+  const last = batch.state(), mean = batch.mean(draws);
+  const pick = (src: Float32Array, g: number) => {
+    const a = new Float32Array(chains * D);
+    for (let k = 0; k < chains; k++) a.set(src.subarray(slotOf(cfg, g, 0, k) * D, (slotOf(cfg, g, 0, k) + 1) * D), k * D);
+    return a;
+  };
+  return nodes.map((node, g) => {
+    const acceptance = Array.from({ length: chains }, (_, k) => acc[slotOf(cfg, g, 0, k)] / draws);
+    if (method !== 'ula' && method !== 'map' && acceptance.every((a) => a === 0)) zeroAcceptance(node, batch.eps[slotOf(cfg, g, 0, 0)], draws);
+    const kept = traces[g].value.map((v) => v.slice(warmup));
+    return {
+      node: node.name, method, chains, draws, imageShape: net.inputShape, samples: samples ? samples[g] : null, last: pick(last, g), means: pick(mean, g),
+      stepSize: batch.eps[slotOf(cfg, g, 0, 0)], sigma: cfg.sigma, temperature: cfg.T * scales[g], temperatureScale: scales[g],
+      acceptance, divergences: Array.from({ length: chains }, (_, k) => div[slotOf(cfg, g, 0, k)]), traces: traces[g],
+      rhat: splitRhat(kept), ess: effectiveSampleSize(kept), ...(rungs > 1 ? { swapRate: Array.from(swaps, (s, i) => s / Math.max(1, tries[i])) } : {}),
+      seconds: (Date.now() - started) / 1000,
+    };
+  });
+}
+
+function zeroAcceptance(node: Node, eps: number, iterations: number): never {
+  throw new GenConvNetError('E_SAMPLER', `Expected some accepted proposals but step size ${eps.toPrecision(3)} gave zero acceptance over ${iterations} iterations for ${node.name}; use a smaller step size (try ${(eps / 10).toPrecision(2)}) or let it adapt (omit the step size)`);
 }

@@ -6,7 +6,9 @@ import { writeFileAtomic } from '../io/atomic';
 import type { Network } from '../network';
 import { tileImages } from './grid';
 import * as path from 'node:path';
-import { sample, type SampleOptions, type SampleResult } from './hmc';
+import type { SampleOptions, SampleResult } from './hmc';
+import { sampleNodesToFiles, type FileOptions } from './files'; // a call-time cycle: files.ts uses this file's helpers
+import type { NodeScores } from './scores';
 
 export interface SampleSummary {
   node: string;
@@ -23,6 +25,16 @@ export interface SampleSummary {
   /** Mean node response over the kept iterations, all chains. */
   meanValue: number;
   seconds: number;
+  /** T_k / T: the node's temperature scale (its response std on data with --temperature-scale data). */
+  temperatureScale?: number;
+  /** Parallel tempering: swap acceptance between adjacent rungs. */
+  swapRate?: number[];
+  /** Scores against the node's responses on data (files.ts). */
+  scores?: NodeScores;
+  /** The node's responses on data: how many images, their mean and std. */
+  data?: { images: number; mean: number; std: number };
+  /** The MAP's response (files.ts with a MAP baseline). */
+  mapValue?: number;
 }
 
 export function summarize(r: SampleResult): SampleSummary {
@@ -31,11 +43,14 @@ export function summarize(r: SampleResult): SampleSummary {
     node: r.node, method: r.method, chains: r.chains, draws: r.draws, stepSize: r.stepSize, sigma: r.sigma, temperature: r.temperature,
     acceptance: { mean: r.acceptance.reduce((a, b) => a + b, 0) / r.chains, min: Math.min(...r.acceptance), max: Math.max(...r.acceptance), perChain: r.acceptance },
     divergences: r.divergences.reduce((a, b) => a + b, 0), rhat: r.rhat, ess: r.ess, meanValue: kept.reduce((a, b) => a + b, 0) / kept.length, seconds: r.seconds,
+    temperatureScale: r.temperatureScale, ...(r.swapRate ? { swapRate: r.swapRate } : {}),
   };
 }
 
 export function formatSummary(s: SampleSummary): string {
-  return `${s.node} (${s.method}, ${s.chains} chains x ${s.draws} draws): step ${s.stepSize.toPrecision(3)}, acceptance ${s.acceptance.mean.toFixed(2)} [${s.acceptance.min.toFixed(2)}, ${s.acceptance.max.toFixed(2)}], divergences ${s.divergences}, R-hat ${s.rhat.toFixed(3)}, ESS ${s.ess.toFixed(0)}, mean F ${s.meanValue.toFixed(2)}, ${s.seconds.toFixed(1)}s`;
+  const sc = s.scores && Number.isFinite(s.scores.z) ? `, z ${s.scores.z.toFixed(1)} (percentile ${(100 * s.scores.percentile).toFixed(1)})` : '';
+  const cls = s.scores?.classified !== undefined ? `, classified as its class ${(100 * s.scores.classified).toFixed(0)}%` : '';
+  return `${s.node} (${s.method}, ${s.chains} chains x ${s.draws} draws, T ${s.temperature.toPrecision(3)}): step ${s.stepSize.toPrecision(3)}, acceptance ${s.acceptance.mean.toFixed(2)} [${s.acceptance.min.toFixed(2)}, ${s.acceptance.max.toFixed(2)}], divergences ${s.divergences}, R-hat ${s.rhat.toFixed(3)}, ESS ${s.ess.toFixed(0)}, mean F ${s.meanValue.toFixed(2)}${sc}${cls}, ${s.seconds.toFixed(1)}s`;
 }
 
 /** Writes the grids of final states and of per-chain means (and optionally one chain's trajectory) as PNG files. */
@@ -66,7 +81,7 @@ export async function saveSamples(r: SampleResult, file: string, model: string):
 
 /**
  * Samples a node and writes everything a run keeps: the PNG grid(s), `<out>.json` with the
- * diagnostics and traces (what `report` reads), and optionally the raw samples.
+ * diagnostics and traces (what `report` reads), and optionally the raw samples (files.ts for lists).
  * @throws GenConvNetError from sample() for bad options, E_IO when a file cannot be written.
  */
 export async function sampleToFiles(
@@ -74,14 +89,8 @@ export async function sampleToFiles(
   model: string,
   options: SampleOptions,
   out: string,
-  extra: { trajectory?: number; scale?: number; saveSamples?: string } = {},
+  extra: FileOptions = {},
 ): Promise<{ result: SampleResult; summary: SampleSummary & { model: string; files: string[] }; written: string[] }> {
-  const keep = extra.saveSamples || extra.trajectory !== undefined ? 'all' : 'last';
-  const r = await sample(net, { keep, ...options });
-  const files = await writeGrids(net, r, out, { trajectory: extra.trajectory, scale: extra.scale });
-  const diag = out.replace(/(\.png)?$/i, '.json');
-  const summary = { ...summarize(r), model, files: files.map((f) => path.relative(path.dirname(diag), f)) };
-  await writeFileAtomic(diag, JSON.stringify({ ...summary, traces: r.traces }));
-  if (extra.saveSamples) await saveSamples(r, extra.saveSamples, path.resolve(model));
-  return { result: r, summary, written: [...files, diag, ...(extra.saveSamples ? [extra.saveSamples] : [])] };
+  const { results, summaries, written } = await sampleNodesToFiles(net, model, options, out, extra);
+  return { result: results[0], summary: summaries[0], written };
 }

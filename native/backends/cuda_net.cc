@@ -42,7 +42,7 @@ struct DevParams {
   float* db = nullptr;
 };
 
-class CudaNet final : public Net {
+class CudaNet final : public Net, public DeviceNodeGrad {
  public:
   CudaNet(std::vector<LayerGeom> layers, Shape3 input) : Net(std::move(layers), input), ctx_(defaultTf32()) {
     firstParam_ = 0;
@@ -83,15 +83,17 @@ class CudaNet final : public Net {
     ctx_.sync();
   }
 
-  void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) override {
-    checkNode(node);
+  void nodeGrad(const float* x, int n, const std::vector<NodeSpec>& nodes, float* values, float* dx) override {
+    checkNodes(nodes, n);
     ctx_.activate();
-    n_ = 0;  // the activations above the node go stale: no backward until the next forward
-    runForward(x, n, false, size_t(node.layer) + 1);
+    nodes_.reserve(nodes.size());
+    check(cudaMemcpyAsync(nodes_.get(), nodes.data(), sizeof(NodeSpec) * nodes.size(), cudaMemcpyHostToDevice, ctx_.stream()),
+          "cudaMemcpy (nodes)");
+    prepare(n);
+    check(cudaMemcpyAsync(plan_->act[0], x, sizeof(float) * size_t(n) * size_t(input_.size()), cudaMemcpyHostToDevice, ctx_.stream()),
+          "cudaMemcpy (input)");
+    seedAndBack(n, nodes[0].layer, nodes_.get(), int(nodes.size()));
     Plan& p = *plan_;
-    const size_t slot = size_t(node.layer) + 1;
-    node_seed(ctx_.stream(), layers_[node.layer].out, n, node, p.act[slot], p.dact[slot], p.values.get());
-    runBackward(slot, false, true);
     check(cudaMemcpyAsync(values, p.values.get(), sizeof(float) * n, cudaMemcpyDeviceToHost, ctx_.stream()),
           "cudaMemcpy (node values)");
     check(cudaMemcpyAsync(dx, p.dact[0], sizeof(float) * size_t(n) * size_t(input_.size()), cudaMemcpyDeviceToHost,
@@ -125,6 +127,21 @@ class CudaNet final : public Net {
     runBackward(layers_.size(), true, false);
     applyOptimizer(opt);  // sgdStep/adamStep: on the same stream, then one sync
     return st;
+  // DeviceNodeGrad: the chains' nodeGrad, device buffers in and out (nodes checked at newChains).
+  Ctx& context() override { return ctx_; }
+  void nodeGradDevice(const float* I, int n, int layer, const NodeSpec* nodes, int nodeCount, float* values, float* grad) override {
+    ctx_.activate();
+    prepare(n);
+    copy(plan_->act[0], I, int64_t(n) * input_.size());
+    seedAndBack(n, layer, nodes, nodeCount);
+    copy(grad, plan_->dact[0], int64_t(n) * input_.size());
+    check(cudaMemcpyAsync(values, plan_->values.get(), sizeof(float) * size_t(n), cudaMemcpyDeviceToDevice, ctx_.stream()),
+          "cudaMemcpy (node values)");
+  }
+
+  std::unique_ptr<Chains> newChains(int chains, std::vector<NodeSpec> nodes) override {
+    checkNodes(nodes, chains);
+    return makeCudaChains(*this, chains, input_.size(), nodes);
   }
 
   void readParam(size_t i, float* dst) const override { download(w_.at(i), info_[i].size, dst, "parameter"); }
@@ -235,6 +252,16 @@ class CudaNet final : public Net {
     plan_ = std::move(p);
   }
 
+  // The input is in act[0]: forward up to the nodes' layer, seed, backward to the input (dact[0]).
+  void seedAndBack(int n, int layer, const NodeSpec* nodes, int nodeCount) {
+    n_ = 0;  // the activations above the node go stale: no backward until the next forward
+    for (size_t l = 0; l <= size_t(layer); ++l) forwardLayer(l, false);
+    Plan& p = *plan_;
+    const size_t slot = size_t(layer) + 1;
+    node_seed(ctx_.stream(), layers_[layer].out, n, nodes, nodeCount, p.act[slot], p.dact[slot], p.values.get());
+    runBackward(slot, false, true);
+  }
+
   void runForward(const float* x, int n, bool train, size_t upTo) {
     prepare(n);
     check(cudaMemcpyAsync(plan_->act[0], x, sizeof(float) * size_t(n) * size_t(input_.size()), cudaMemcpyHostToDevice,
@@ -324,6 +351,7 @@ class CudaNet final : public Net {
   std::vector<DeviceBuffer<float>> w_, g_, state_[2];
   std::unique_ptr<Plan> plan_;
   ObjectiveScratch objScratch_;
+  DeviceBuffer<NodeSpec> nodes_;  // nodeGrad's nodes
   size_t firstParam_ = 0;
 };
 

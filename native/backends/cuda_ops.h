@@ -8,6 +8,10 @@
 
 #include <cstdint>
 
+#include <memory>
+#include <vector>
+
+#include "../engine/chains.h"
 #include "../ops/leapfrog/leapfrog.h"
 #include "../ops/objective/objective.h"
 #include "../ops/optim/optim.h"
@@ -81,8 +85,25 @@ class ConvPlan {
 
 // ---- the node seed of nodeGrad (backends/cuda_node.cu) ----
 // act, seed: (n, s.c, s.h, s.w); seed is overwritten: 1 at the node of every image (1/(h*w) at
-// each position when node.mean), 0 elsewhere. values: (n) device, the node's responses.
-void node_seed(cudaStream_t st, Shape3 s, int n, const NodeSpec& node, const float* act, float* seed, float* values);
+// each position when node.mean), 0 elsewhere. nodes: device, one for all images (nodeCount 1) or
+// one per image, checked on the host (Net::checkNodes). values: (n) device, the node's responses.
+void node_seed(cudaStream_t st, Shape3 s, int n, const NodeSpec* nodes, int nodeCount, const float* act, float* seed, float* values);
+
+// ---- HMC chains on the device (backends/cuda_chains.cc, ops/chains/cuda.cu) ----
+// p: device (chains, D), the Philox momenta of drawMomentaHost (engine/chains.h).
+void momenta_draw(cudaStream_t s, uint64_t seed, uint32_t iteration, int chains, int64_t D, float* p);
+// y = a x + b y, element-wise (y may be x).
+void axpby(cudaStream_t s, int64_t count, float a, const float* x, float b, float* y);
+// What the device chains need from the CUDA net: its context and nodeGrad on device buffers.
+struct DeviceNodeGrad {
+  virtual ~DeviceNodeGrad() = default;
+  virtual Ctx& context() = 0;
+  // I: device (n, D); nodes: device (nodeCount), all in `layer`; values: device (n); grad: device (n, D). Queued, not synchronized.
+  virtual void nodeGradDevice(const float* I, int n, int layer, const NodeSpec* nodes, int nodeCount, float* values, float* grad) = 0;
+};
+// Chains whose state, momenta, node gradients, saved copies and running sum live on the device;
+// per iteration only per-chain scalars cross (step sizes and 1/T in, F_k, |I|^2, |p|^2 out).
+std::unique_ptr<Chains> makeCudaChains(DeviceNodeGrad& net, int chains, int64_t D, const std::vector<NodeSpec>& nodes);
 
 // ---- optimizers (ops/optim/cuda.cu), float arithmetic identical to optim/cpu.cc ----
 void sgd_step(cudaStream_t s, int64_t count, float* w, const float* g, float* v, float lr, float momentum, float wd);

@@ -67,17 +67,17 @@ class OnednnNet final : public Net {
     });
   }
 
-  void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) override {
-    checkNode(node);
-    fresh_ = false;
+  void nodeGrad(const float* x, int n, const std::vector<NodeSpec>& nodes, float* values, float* dx) override {
+    const int layer = checkNodes(nodes, n);
+    fresh_ = false;  // #12 case 9: a backward after this would use nodeGrad's activations
     guarded([&] {
-      runForward(x, n, false, node.layer + 1);
-      NodeIO& io = nodeIO(node.layer + 1);
+      runForward(x, n, false, layer + 1);
+      NodeIO& io = nodeIO(layer + 1);
       if (io.toPlain) env_.run(io.toPlain);
       env_.strm.wait();
-      seedNode(node, ptrOf(io.value), ptrOf(io.seed), values);
+      seedNode(nodes, ptrOf(io.value), ptrOf(io.seed), values);
       if (io.fromPlain) env_.run(io.fromPlain);
-      runBackward(node.layer + 1, false, true);
+      runBackward(layer + 1, false, true);
       env_.strm.wait();
       std::memcpy(dx, ptrOf(plan_->slots[0].diff), sizeof(float) * n * input_.size());
     });
@@ -192,10 +192,11 @@ class OnednnNet final : public Net {
   }
 
   // a: the node layer's output in plain NCHW; writes the node's values and the seed into d.
-  void seedNode(const NodeSpec& node, const float* a, float* d, float* values) {
-    const Shape3 s = layers_[node.layer].out;
+  void seedNode(const std::vector<NodeSpec>& nodes, const float* a, float* d, float* values) {
+    const Shape3 s = layers_[nodes[0].layer].out;
     const int plane = s.h * s.w;
     for (int i = 0; i < n_; ++i) {
+      const NodeSpec& node = nodeOf(nodes, i);
       const int64_t base = (int64_t(i) * s.c + node.channel) * plane;
       if (node.mean) {
         double acc = 0;
@@ -207,6 +208,7 @@ class OnednnNet final : public Net {
     }
     std::memset(d, 0, sizeof(float) * n_ * s.size());
     for (int i = 0; i < n_; ++i) {
+      const NodeSpec& node = nodeOf(nodes, i);
       const int64_t base = (int64_t(i) * s.c + node.channel) * plane;
       if (node.mean) {
         for (int p = 0; p < plane; ++p) d[base + p] = 1.f / float(plane);

@@ -36,12 +36,12 @@ class ReferenceNet final : public Net {
     run_.backward(layers_.size(), true, false, params_);
   }
 
-  void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) override {
-    checkNode(node);
-    run_.forward(x, n, false, node.layer + 1, params_, seed_, dropoutStep_);
+  void nodeGrad(const float* x, int n, const std::vector<NodeSpec>& nodes, float* values, float* dx) override {
+    const int layer = checkNodes(nodes, n);
+    run_.forward(x, n, false, layer + 1, params_, seed_, dropoutStep_);
     n_ = 0;  // the activations above the node are stale: no backward until the next forward
-    run_.seedNode(node, values);
-    run_.backward(node.layer + 1, false, true, params_);
+    run_.seedNode(nodes, values);
+    run_.backward(layer + 1, false, true, params_);
     std::memcpy(dx, run_.dact(0), sizeof(float) * n * input_.size());
   }
 

@@ -48,13 +48,16 @@ class RefRunner {
 
   // Seeds dact(layer+1) with 1 at the node of every image (1/(H*W) per position when mean)
   // and writes the node's response per image into values.
-  void seedNode(const NodeSpec& node, T* values) {
-    const Shape3 s = layers_[node.layer].out;
-    const T* a = acts_[node.layer + 1].data();
-    T* d = dacts_[node.layer + 1].data();
+  // nodes: one for every image or one each, all in one layer (Net::checkNodes).
+  void seedNode(const std::vector<NodeSpec>& nodes, T* values) {
+    const int layer = nodes[0].layer;
+    const Shape3 s = layers_[layer].out;
+    const T* a = acts_[layer + 1].data();
+    T* d = dacts_[layer + 1].data();
     std::fill(d, d + size_t(n_) * s.size(), T(0));
     const int plane = s.h * s.w;
     for (int i = 0; i < n_; ++i) {
+      const NodeSpec& node = nodeOf(nodes, i);
       const int64_t base = (int64_t(i) * s.c + node.channel) * plane;
       if (node.mean) {
         double acc = 0;

@@ -8,6 +8,7 @@
 
 namespace gcn::binding {
 Napi::Function defineNetClass(Napi::Env env);
+Napi::Function defineChainsClass(Napi::Env env);  // chains_wrap.cc
 Napi::Value reference64(const Napi::CallbackInfo& info);
 Napi::Value objective(const Napi::CallbackInfo& info);
 Napi::Value leapfrog(const Napi::CallbackInfo& info);
@@ -29,6 +30,7 @@ static Napi::Value debugCrossings(const Napi::CallbackInfo& info) {
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNet", defineNetClass(env));
+  exports.Set("NativeChains", defineChainsClass(env));
   exports.Set("reference64", Napi::Function::New(env, guardedFn<reference64>, "reference64"));
   exports.Set("objective", Napi::Function::New(env, guardedFn<objective>, "objective"));
   exports.Set("leapfrog", Napi::Function::New(env, guardedFn<leapfrog>, "leapfrog"));

@@ -11,8 +11,10 @@
 #include "convert.h"
 #include "crossings.h"
 #include "guard.h"
+#include "net_access.h"
 
 namespace gcn::binding {
+
 namespace {
 
 class NetWrap;
@@ -84,6 +86,7 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
                         InstanceMethod("writeParam", &NetWrap::guard<&NetWrap::writeParam>), InstanceMethod("readGrad", &NetWrap::guard<&NetWrap::readGrad>),
                         InstanceMethod("trainStep", &NetWrap::guard<&NetWrap::trainStep>),
                         InstanceMethod("evaluate", &NetWrap::guard<&NetWrap::evaluate>),
+                        InstanceMethod("newChains", &NetWrap::guard<&NetWrap::newChains>),
                         InstanceMethod("setSeed", &NetWrap::guard<&NetWrap::setSeed>), InstanceMethod("dispose", &NetWrap::guard<&NetWrap::dispose>),
                         InstanceAccessor("backend", &NetWrap::guard<&NetWrap::backend>, nullptr)});
   }
@@ -159,12 +162,16 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     return start(info, [&nt, ds] { nt.backward(ds->data()); }, Napi::Value(), {});
   }
 
-  // nodeGrad(x, n, {layer, channel, y, x, mean}) -> Promise<{values, grad}>
+  // nodeGrad(x, n, node | node[] (one per image)) -> Promise<{values, grad}>
   Napi::Value nodeGrad(const Napi::CallbackInfo& info) {
     Net& nt = net(info.Env());
     const int n = batchOf(info, 1);
     Napi::Float32Array x = toFloats(info[0], int64_t(n) * nt.inputShape().size(), "input");
-    const NodeSpec node = toNodeSpec(info[2]);
+    std::vector<NodeSpec> node;
+    if (info[2].IsArray())
+      for (uint32_t i = 0; i < info[2].As<Napi::Array>().Length(); ++i) node.push_back(toNodeSpec(info[2].As<Napi::Array>().Get(i)));
+    else
+      node.push_back(toNodeSpec(info[2]));
     Napi::Float32Array values = newFloats(info.Env(), n);
     Napi::Float32Array grad = newFloats(info.Env(), x.ElementLength());
     Napi::Object result = Napi::Object::New(info.Env());
@@ -332,6 +339,11 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     requireFinite(info.Env(), src, nt.params()[i].name.c_str());
     nt.writeParam(i, src.Data());
     return info.Env().Undefined();
+  }
+
+  Napi::Value newChains(const Napi::CallbackInfo& info) {
+    net(info.Env());
+    return binding::newChains(info, NetAccess{&net_, &busy});
   }
 
   Napi::Value setSeed(const Napi::CallbackInfo& info) {

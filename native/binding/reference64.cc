@@ -75,7 +75,7 @@ Napi::Value reference64(const Napi::CallbackInfo& info) {
       const NodeSpec node = toNodeSpec(opt.Get("node"));
       checkNodeIn(layers, node);  // channel and position too: seedNode indexes with them
       std::vector<double> values(n);
-      run.seedNode(node, values.data());
+      run.seedNode({node}, values.data());
       run.backward(node.layer + 1, false, true, lp);
       out.Set("nodeValues", copyOut(env, values.data(), n));
       out.Set("inputGrad", copyOut(env, run.dact(0), size_t(n) * input.size()));

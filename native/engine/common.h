@@ -70,6 +70,8 @@ struct NodeSpec {
 
 // Throws Error("E_INVALID_ARGUMENT") unless node names a unit of layers' outputs.
 void checkNodeIn(const std::vector<LayerGeom>& layers, const NodeSpec& node);
+// The node of image i when a batch has one node for all images (nodes.size() == 1) or one each.
+inline const NodeSpec& nodeOf(const std::vector<NodeSpec>& nodes, int i) { return nodes.size() == 1 ? nodes[0] : nodes[size_t(i)]; }
 
 // Functions host and device code both call (nvcc compiles them for both sides).
 #ifdef __CUDACC__

@@ -79,6 +79,16 @@ void Net::adamStep(float lr, float beta1, float beta2, float eps, float weightDe
 
 void Net::checkNode(const NodeSpec& node) const { checkNodeIn(layers_, node); }
 
+int Net::checkNodes(const std::vector<NodeSpec>& nodes, int n) const {
+  if (nodes.empty() || (nodes.size() != 1 && nodes.size() != size_t(n)))
+    throw Error("E_INVALID_ARGUMENT", "expected one node or one per image (" + std::to_string(n) + "), got " + std::to_string(nodes.size()));
+  for (const NodeSpec& node : nodes) {
+    checkNode(node);
+    if (node.layer != nodes[0].layer) throw Error("E_INVALID_ARGUMENT", "the nodes of one batch must be in one layer");
+  }
+  return nodes[0].layer;
+}
+
 std::vector<std::string> availableBackends() {
   std::vector<std::string> names;
 #ifdef GCN_HAVE_CUDA

@@ -27,6 +27,7 @@ struct BatchStats {
   int top5 = 0;          // evaluate only: labelled rows whose label is among the 5 top scores
   bool finite = true;    // trainStep: false when a score or the loss was not finite (no update made)
 };
+class Chains;
 
 struct ParamInfo {
   std::string name;            // "<layer>.weight" or "<layer>.bias"
@@ -50,8 +51,12 @@ class Net {
   // dscores: (n, K) = dL/dF for the last forward; sets every parameter gradient to dL/dw.
   virtual void backward(const float* dscores) = 0;
   // Forward in eval mode, then backpropagate a seed of 1 at the node of every image (1/(H*W)
-  // at each position when node.mean). values: (n) node responses; dx: (n, C, H, W) = dF/dI.
-  virtual void nodeGrad(const float* x, int n, const NodeSpec& node, float* values, float* dx) = 0;
+  // at each position when node.mean). nodes: one for all images, or one per image (a chain's
+  // own node), all in one layer. values: (n) node responses; dx: (n, C, H, W) = dF/dI.
+  virtual void nodeGrad(const float* x, int n, const std::vector<NodeSpec>& nodes, float* values, float* dx) = 0;
+  // A batch of HMC chains that stays in this backend's memory (engine/chains.h); CPU backends
+  // keep host vectors, a device backend overrides this to keep device buffers.
+  virtual std::unique_ptr<Chains> newChains(int chains, std::vector<NodeSpec> nodes);
 
   // One fused training step (engine/train_step.cc): forward in train mode, the DG/GG/mixture
   // objective (lambda = weight of GG) on the backend's own score buffer, backward, and the
@@ -94,6 +99,8 @@ class Net {
   void checkLabels(const int32_t* labels, int n, int lowest) const;
   // The update of a training step: sgdStep or adamStep as `opt` says.
   void applyOptimizer(const OptimizerSpec& opt);
+  // Checks every node of a batch of n (one node, or n of them in one layer); returns that layer.
+  int checkNodes(const std::vector<NodeSpec>& nodes, int n) const;
   // Index of a layer's weight in params_ (its bias follows when present), -1 if none.
   int weightIndex(size_t layer) const { return paramOf_[layer]; }
   float* value(size_t i) { return values_[i].data(); }

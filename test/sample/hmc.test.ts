@@ -5,7 +5,8 @@
 import test from 'ava';
 import { Network } from '../../lib/network';
 import { Rng } from '../../lib/rng';
-import { Sampler, checkOptions, sample, type Method } from '../../lib/sample/hmc';
+import { MomentaMode } from '../../lib/native';
+import { sample, type Method } from '../../lib/sample/hmc';
 import type { NetSpec } from '../../lib/spec';
 
 const linear: NetSpec = { input: [1, 4, 4], layers: [{ type: 'linear', name: 'fc', out: 2 }] };
@@ -58,38 +59,45 @@ test('hmc: a conv channel at a position (linear in the patch) has the same Gauss
   net.dispose();
 });
 
+/** Native chains of `smooth` started at I0, one L-step trajectory with momenta p0 (kept), and the energy errors. */
 async function trajectoryPair(eps: number, L: number) {
   const net = Network.create(smooth, { backend: 'reference', seed: 3 });
   const node = net.node('fc:0');
-  const S = new Sampler(net, node, checkOptions({ node: 'fc:0', chains: 4, sigma: 1 }, net), 5);
+  const ch = net.newChains([node], 4);
   const I0 = new Rng(8).fillNormal(new Float32Array(4 * 36)) as Float32Array;
-  const s0 = await S.evaluate(I0.slice());
-  const pp0 = S.refresh();
-  const p0 = S.p.slice();
-  const out = await S.trajectory(s0, eps, L);
-  const dH = Array.from({ length: 4 }, (_, c) => S.energy(out.prop.value[c], out.prop.ii[c], out.pp[c]) - S.energy(s0.value[c], s0.ii[c], pp0[c]));
-  return { net, S, I0, p0, out, dH };
+  const p0 = new Rng(9).fillNormal(new Float32Array(4 * 36)) as Float32Array;
+  const s0 = await ch.start(I0);
+  ch.writeMomenta(p0);
+  const opts = { L, momenta: MomentaMode.Keep, seed: 0, iteration: 0, invSigma2: 1 };
+  const epsA = new Float32Array(4).fill(eps), invT = new Float32Array(4).fill(1);
+  const out = await ch.step(null, false, opts, epsA, invT);
+  const H = (v: number, ii: number, pp: number) => -v + 0.5 * ii + 0.5 * pp;
+  const dH = Array.from({ length: 4 }, (_, c) => H(out.value[c], out.ii[c], out.pp[c]) - H(s0.value[c], s0.ii[c], out.pp0[c]));
+  return { net, ch, I0, p0, out, dH, opts, epsA, invT };
 }
 
 test('the leapfrog is reversible: L steps, flip p, L steps back to the start', async (t) => {
-  const { net, S, I0, p0, out } = await trajectoryPair(0.05, 20);
-  for (let j = 0; j < S.p.length; j++) S.p[j] = -S.p[j];
-  const back = await S.trajectory(out.prop, 0.05, 20);
+  const { net, ch, I0, p0, opts, epsA, invT } = await trajectoryPair(0.05, 20);
+  const moved = ch.read(0);
+  await ch.step(null, false, { ...opts, momenta: MomentaMode.Negate }, epsA, invT);
+  const back = ch.read(0), pBack = ch.read(2);
   let worstI = 0, worstP = 0;
   for (let j = 0; j < I0.length; j++) {
-    worstI = Math.max(worstI, Math.abs(back.prop.I[j] - I0[j]));
-    worstP = Math.max(worstP, Math.abs(-S.p[j] - p0[j]));
+    worstI = Math.max(worstI, Math.abs(back[j] - I0[j]));
+    worstP = Math.max(worstP, Math.abs(-pBack[j] - p0[j]));
   }
   t.true(worstI < 1e-4 && worstP < 1e-4, `max error I ${worstI}, p ${worstP}`);
-  t.true(out.prop.I.some((v, j) => Math.abs(v - I0[j]) > 0.1), 'the trajectory moved');
+  t.true(moved.some((v, j) => Math.abs(v - I0[j]) > 0.1), 'the trajectory moved');
+  ch.dispose();
   net.dispose();
 });
 
 test('the energy error of one trajectory shrinks like eps^2', async (t) => {
   const errs: number[] = [];
   for (const [eps, L] of [[0.04, 10], [0.02, 20], [0.01, 40]]) {
-    const { net, dH } = await trajectoryPair(eps, L);
+    const { net, ch, dH } = await trajectoryPair(eps, L);
     errs.push(dH.reduce((a, b) => a + Math.abs(b), 0) / dH.length);
+    ch.dispose();
     net.dispose();
   }
   const ratios = [errs[0] / errs[1], errs[1] / errs[2]];
@@ -124,7 +132,7 @@ test('bad options are refused with a clear message', async (t) => {
   await t.throwsAsync(sample(net, { node: 'conv:0' }), { message: /layer name \(fc\)/ });
   await t.throwsAsync(sample(net, { node: 'fc:0', sigma: 0 }), { message: /sigma > 0 for sigma but received 0/ });
   await t.throwsAsync(sample(net, { node: 'fc:0', sigma: -1 }), { message: /sigma/ });
-  await t.throwsAsync(sample(net, { node: 'fc:0', method: 'nuts' as Method }), { message: /'hmc', 'mala' or 'ula'/ });
+  await t.throwsAsync(sample(net, { node: 'fc:0', method: 'nuts' as Method }), { message: /'hmc', 'mala', 'ula' or 'map'/ });
   await t.throwsAsync(sample(net, { node: 'fc:0', stepSize: 500, warmup: 10, draws: 5, sigma: 1, chains: 4 }), { code: 'E_SAMPLER', message: /zero acceptance.*smaller step size/ } as never);
   net.dispose();
 });

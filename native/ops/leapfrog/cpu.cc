@@ -10,10 +10,11 @@ void leapfrog_cpu(int chains, int64_t D, float* I, float* p, const float* gradF,
     float* x = I + c * D;
     float* m = p + c * D;
     const float* g = gradF + c * D;
+    const float kick = leapKick(lp, c), drift = leapDrift(lp, c), invT = leapInvT(lp, c), invS2 = leapInvSigma2(lp, c);
     double sp = 0, sx = 0;
     for (int64_t j = 0; j < D; ++j) {
-      const float mj = m[j] + lp.kick * (g[j] * lp.invT - x[j] * lp.invSigma2);
-      const float xj = x[j] + lp.drift * mj;
+      const float mj = m[j] + kick * (g[j] * invT - x[j] * invS2);
+      const float xj = x[j] + drift * mj;
       m[j] = mj;
       x[j] = xj;
       sp += double(mj) * mj;

@@ -18,11 +18,15 @@ __global__ void leapfrog_fwd_kernel(int64_t D, float* __restrict__ I, float* __r
   float* x = I + chain * D;
   float* m = p + chain * D;
   const float* g = gradF + chain * D;
+  const float kick = lp.eps ? __fmul_rn(lp.kick, lp.eps[chain]) : lp.kick;
+  const float drift = lp.eps ? __fmul_rn(lp.drift, lp.eps[chain]) : lp.drift;
+  const float invT = lp.invTs ? lp.invTs[chain] : lp.invT;
+  const float invS2 = lp.invSigma2s ? lp.invSigma2s[chain] : lp.invSigma2;
   double accP = 0, accX = 0;
   for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < D; j += int64_t(gridDim.x) * blockDim.x) {
-    const float force = __fsub_rn(__fmul_rn(g[j], lp.invT), __fmul_rn(x[j], lp.invSigma2));
-    const float mj = __fadd_rn(m[j], __fmul_rn(lp.kick, force));
-    const float xj = __fadd_rn(x[j], __fmul_rn(lp.drift, mj));
+    const float force = __fsub_rn(__fmul_rn(g[j], invT), __fmul_rn(x[j], invS2));
+    const float mj = __fadd_rn(m[j], __fmul_rn(kick, force));
+    const float xj = __fadd_rn(x[j], __fmul_rn(drift, mj));
     m[j] = mj;
     x[j] = xj;
     accP += double(mj) * mj;
@@ -74,6 +78,7 @@ void leapfrog_cuda(cudaStream_t s, int chains, int64_t D, float* I, float* p, co
 void leapfrog_cuda_host(int chains, int64_t D, float* I, float* p, const float* gradF, const LeapfrogParams& lp, double* pp,
                         double* ii) {
   require(chains >= 1 && D >= 1 && I && p && gradF && pp && ii, "leapfrog_cuda_host", "needs chains, D >= 1 and host arrays");
+  require(!lp.eps && !lp.invTs && !lp.invSigma2s, "leapfrog_cuda_host", "takes scalar step and temperature only");
   static std::mutex mutex;  // the buffers below are shared by every call of the process
   static DeviceBuffer<float> dI, dP, dG;
   static DeviceBuffer<double> dSums, partials;

@@ -91,8 +91,16 @@ void checkNet(const std::string& name, const std::vector<LayerSpec>& specs, Shap
   for (const NodeSpec& node : nodes) {
     const std::string what = name + " node " + std::to_string(node.layer) + ":" + std::to_string(node.channel);
     Vec values(n), grad(D);
-    same(what + " input gradient", *gpu, *ref, D, [&](Net& net, float* out) { net.nodeGrad(x.data(), n, node, values.data(), out); });
-    same(what + " values", *gpu, *ref, size_t(n), [&](Net& net, float* out) { net.nodeGrad(x.data(), n, node, out, grad.data()); });
+    same(what + " input gradient", *gpu, *ref, D, [&](Net& net, float* out) { net.nodeGrad(x.data(), n, {node}, values.data(), out); });
+    same(what + " values", *gpu, *ref, size_t(n), [&](Net& net, float* out) { net.nodeGrad(x.data(), n, {node}, out, grad.data()); });
+  }
+  for (const NodeSpec& node : nodes) {  // a node per image: the node, then two other channels of its layer
+    std::vector<NodeSpec> each(size_t(n), node);
+    const int C = gpu->layers()[size_t(node.layer)].out.c;
+    for (int i = 1; i < n; ++i) each[size_t(i)].channel = (node.channel + i) % C;
+    Vec values(n), grad(D);
+    same(name + " per-image nodes: input gradient", *gpu, *ref, D, [&](Net& net, float* out) { net.nodeGrad(x.data(), n, each, values.data(), out); });
+    same(name + " per-image nodes: values", *gpu, *ref, size_t(n), [&](Net& net, float* out) { net.nodeGrad(x.data(), n, each, out, grad.data()); });
   }
   for (int step = 1; step <= 2; ++step)
     for (Net* net : {gpu.get(), ref.get()}) {

@@ -18,6 +18,7 @@ using namespace gcn;
 // ---- checks ----
 int failures = 0;
 int runNetChecks();  // emu_net.cc
+int runChainChecks();  // emu_chains.cc
 
 Vec randomVec(size_t n, unsigned seed, float scale) {
   std::mt19937 rng(seed);
@@ -135,7 +136,7 @@ static void checkNodeSeed() {
     NodeSpec node;
     node.channel = 2, node.y = 1, node.x = 3, node.mean = mean;
     Vec seed(n * s.size(), 7.f), values(n), wantSeed(n * s.size(), 0.f), wantValues(n);
-    cuda::node_seed(nullptr, s, n, node, act.data(), seed.data(), values.data());
+    cuda::node_seed(nullptr, s, n, &node, 1, act.data(), seed.data(), values.data());
     for (int i = 0; i < n; ++i) {
       const int64_t base = (int64_t(i) * s.c + node.channel) * plane;
       double acc = 0;
@@ -228,6 +229,7 @@ int main() {
     checkLeapfrog(3, 1000);
     checkLeapfrog(2, 70000);
     runNetChecks();
+    runChainChecks();
   } catch (const std::exception& e) {
     std::printf("FAIL exception: %s\n", e.what());
     return 1;

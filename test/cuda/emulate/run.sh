@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 kernels="native/ops/relu/cuda.cu native/ops/pool/cuda.cu native/ops/lrn/cuda.cu native/ops/dropout/cuda.cu
   native/ops/linear/cuda.cu native/ops/optim/cuda.cu native/ops/objective/cuda.cu native/ops/leapfrog/cuda.cu
-  native/ops/conv/cuda.cu native/backends/cuda_node.cu"
+  native/ops/conv/cuda.cu native/ops/chains/cuda.cu native/backends/cuda_node.cu"
 flags=(-std=c++20 -O1 -pthread -ffp-contract=off -w -DGCN_HAVE_CUDA -I. -I"$CUDA_INC")
 objs=()
 for f in $kernels; do
@@ -40,12 +40,12 @@ EOF
   objs+=("$src.o")
 done
 # the backend's host code and the stand-ins, with the same runtime macros
-for f in native/backends/cuda_net.cc test/cuda/emulate/emu_fakes.cc test/cuda/emulate/emu_test.cc test/cuda/emulate/emu_net.cc; do
+for f in native/backends/cuda_net.cc native/backends/cuda_chains.cc test/cuda/emulate/emu_chains.cc test/cuda/emulate/emu_fakes.cc test/cuda/emulate/emu_test.cc test/cuda/emulate/emu_net.cc; do
   "$CXX" "${flags[@]}" -include test/cuda/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
 for f in native/ops/{conv,relu,pool,lrn,dropout,linear}/reference.cc native/ops/{objective,leapfrog,optim}/cpu.cc \
-         native/engine/{shapes,net,train_step}.cc native/backends/reference_net.cc; do
+         native/engine/{shapes,net,train_step,chains}.cc native/backends/reference_net.cc; do
   "$CXX" -std=c++17 -O2 -I. -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
