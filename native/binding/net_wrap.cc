@@ -35,10 +35,18 @@ class Task final : public Napi::AsyncWorker {
   void OnOK() override;
   void OnError(const Napi::Error& e) override;
   void OnWorkComplete(Napi::Env env, napi_status status) override;
+  // The NativeNet was finalized while this task runs (worker.terminate() tears its env down): the
+  // task keeps the engine net alive until the work is done and no longer touches its owner.
+  void orphan(std::unique_ptr<Net> net) {
+    owner_ = nullptr;
+    adopted_ = std::move(net);
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
   NetWrap* owner_;
+  std::unique_ptr<Net> adopted_;
+  void release();  // marks the owner idle (when it still exists)
   std::function<void()> work_;
   std::function<Napi::Value(Napi::Env)> finish_;
   Napi::Reference<Napi::Value> result_;
@@ -112,7 +120,12 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     }
   }
 
+  ~NetWrap() override {
+    if (busy && running_) running_->orphan(std::move(net_));
+  }
+
   bool busy = false;
+  Task* running_ = nullptr;  // the call in flight while busy
 
  private:
   Net& net(Napi::Env env) {
@@ -126,6 +139,7 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     countCrossing();
     auto* task = new Task(info.Env(), this, std::move(work), result);
     if (finish) task->finishWith(std::move(finish));
+    running_ = task;
     task->keep(info.This());
     for (const Napi::Value& v : keep) task->keep(v);
     busy = true;
@@ -364,6 +378,12 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
   std::unique_ptr<Net> net_;
 };
 
+void Task::release() {
+  if (!owner_) return;
+  owner_->busy = false;
+  owner_->running_ = nullptr;
+}
+
 void Task::Execute() {
   try {
     work_();
@@ -379,7 +399,7 @@ void Task::Execute() {
 // the net is only marked idle and the worker deleted; the Promise's realm is going away anyway.
 void Task::OnWorkComplete(Napi::Env env, napi_status status) {
   if (!canRunJs(env)) {
-    owner_->busy = false;
+    release();
     Destroy();
     return;
   }
@@ -387,19 +407,19 @@ void Task::OnWorkComplete(Napi::Env env, napi_status status) {
     Napi::AsyncWorker::OnWorkComplete(env, status);
   } catch (...) {
     // The env stopped running JS between the check and settling (nothing left to tell anyone).
-    owner_->busy = false;
+    release();
     Destroy();
   }
 }
 
 void Task::OnOK() {
-  owner_->busy = false;
+  release();
   if (finish_) deferred_.Resolve(finish_(Env()));
   else deferred_.Resolve(result_.IsEmpty() ? Env().Undefined() : result_.Value());
 }
 
 void Task::OnError(const Napi::Error& e) {
-  owner_->busy = false;
+  release();
   Napi::Error err = Napi::Error::New(Env(), e.Message());
   err.Set("code", Napi::String::New(Env(), code_));
   deferred_.Reject(err.Value());
