@@ -127,6 +127,8 @@ class CudaNet final : public Net, public DeviceNodeGrad {
     runBackward(layers_.size(), true, false);
     applyOptimizer(opt);  // sgdStep/adamStep: on the same stream, then one sync
     return st;
+  }
+
   // DeviceNodeGrad: the chains' nodeGrad, device buffers in and out (nodes checked at newChains).
   Ctx& context() override { return ctx_; }
   void nodeGradDevice(const float* I, int n, int layer, const NodeSpec* nodes, int nodeCount, float* values, float* grad) override {
