@@ -1,24 +1,12 @@
 // test/cli/cli.test.ts — the genconvnet command line as a user runs it: train a short run,
 // eval it with --json, and the one-line errors (exit code 1) for bad options and run dirs.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { genconvnet } from '../helpers/cli';
 
-const run = promisify(execFile);
-const cli = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 
-async function genconvnet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, GENCONVNET_QUIET: '1' }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 test('train, eval --json, sample, report', async (t) => {
   const out = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), 'gcn-cli-')), 'run');

@@ -2,26 +2,14 @@
 // command line (JSON and text) are those of the API (assessOnDatasets), and bad options fail
 // with one line and exit code 1.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { Network } from '../../lib/network';
 import { assessOnDatasets } from '../../lib/train/assess';
+import { genconvnet } from '../helpers/cli';
 
-const run = promisify(execFile);
-const cli = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 
-async function genconvnet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, GENCONVNET_QUIET: '1' }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 test('eval --ood prints the numbers of the API', async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gcn-ood-'));

@@ -2,27 +2,15 @@
 // a torch.onnx.export file with preprocessing options, sample a class, export back to ONNX (ONNX
 // Runtime agrees with the checkpoint); an unsupported graph exits 1 with E_ONNX and writes nothing.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { Network } from '../../lib/network';
 import { ortRun, randomBatch, relError } from '../helpers/ort';
+import { genconvnet } from '../helpers/cli';
 
-const run = promisify(execFile);
-const cli = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'onnx');
 
-async function genconvnet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, GENCONVNET_QUIET: '1' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 test('import a PyTorch LeNet, sample a class, export it back to ONNX', async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gcn-cli-onnx-'));

@@ -2,26 +2,14 @@
 // error: numbers have ranges with upper bounds (#12 case 6), every failure prints one line with its
 // [E_…] code (case 14: native codes, file-system errors), and --force starts a clean run directory.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { asGenConvNetError, errorLine } from '../../lib/cli/errors';
 import { GenConvNetError } from '../../lib/errors';
+import { genconvnet } from '../helpers/cli';
 
-const run = promisify(execFile);
-const main = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 
-async function genconvnet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [main, ...args], { timeout: 240_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 test('case 6: sample --steps 1e12, --warmup 1e9 and other absurd numbers are refused', async (t) => {
   for (const args of [
