@@ -84,8 +84,10 @@ export function checkOptions(o: SampleOptions, net: Network) {
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw expected('sigma > 0', 'sigma', sigma);
   const T = o.temperature ?? 1;
   if (!(T > 0) || !Number.isFinite(T)) throw expected('a temperature > 0', 'temperature', T);
-  const ints: [string, number, number][] = [['chains', o.chains ?? 16, 1], ['draws', o.draws ?? 100, 1], ['warmup', o.warmup ?? 100, 0], ['leapfrog', method === 'hmc' || method === 'map' ? (o.leapfrog ?? 20) : 1, 1], ['rungs', o.tempering?.rungs ?? 1, 1]];
-  for (const [k, v, min] of ints) if (!Number.isInteger(v) || v < min) throw expected(`an integer >= ${min}`, k, v);
+  // Upper bounds as on the command line: beyond them a run would take years or never fit in memory.
+  const ints: [string, number, number, number][] = [['chains', o.chains ?? 16, 1, 4096], ['draws', o.draws ?? 100, 1, 1_000_000], ['warmup', o.warmup ?? 100, 0, 1_000_000],
+    ['leapfrog', method === 'hmc' || method === 'map' ? (o.leapfrog ?? 20) : 1, 1, 10_000], ['rungs', o.tempering?.rungs ?? 1, 1, 256]];
+  for (const [k, v, min, max] of ints) if (!Number.isInteger(v) || v < min || v > max) throw expected(`an integer in [${min}, ${max}]`, k, v);
   if (o.stepSize !== undefined && !(o.stepSize > 0 && Number.isFinite(o.stepSize))) throw expected('a step size > 0', 'stepSize', o.stepSize);
   // ULA never rejects; its step is adapted on the Metropolis probability towards a high target to keep its bias small
   const target = o.targetAccept ?? (method === 'hmc' ? 0.65 : method === 'mala' ? 0.57 : 0.9);

@@ -133,3 +133,10 @@ test('MAP converges to the analytic mode sigma^2 w / T of a linear node', async 
   t.true(worst < 1e-4);
   net.dispose();
 });
+
+test('absurd run lengths are refused with E_INVALID_ARGUMENT before any work (#12 case 6, API side)', async (t) => {
+  const net = Network.create({ input: [1, 4, 4], layers: [{ type: 'linear', name: 'fc', out: 2 }] }, { backend: 'reference', seed: 1 });
+  for (const bad of [{ draws: 1e12 }, { warmup: 1e9 }, { chains: 1e6 }, { leapfrog: 1e7 }, { draws: 2.5 }])
+    await t.throwsAsync(sample(net, { node: 'fc:0', ...bad }), { code: 'E_INVALID_ARGUMENT' } as never, JSON.stringify(bad));
+  net.dispose();
+});
