@@ -37,6 +37,8 @@ test('report.html renders in headless chromium: images load, curves have points,
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    // The browser is not ours to sanitize: under `npm run test:sanitize` libasan is preloaded for node only.
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'LD_PRELOAD' && !k.endsWith('SAN_OPTIONS'))) as Record<string, string>,
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
