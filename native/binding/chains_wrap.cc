@@ -9,6 +9,7 @@
 #include "convert.h"
 #include "crossings.h"
 #include "net_access.h"
+#include "task.h"
 
 namespace gcn::binding {
 
@@ -22,42 +23,6 @@ struct StepResult {
 
 class ChainsWrap;
 
-class ChainTask final : public Napi::AsyncWorker {
- public:
-  ChainTask(Napi::Env env, bool* busy, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), busy_(busy), work_(std::move(work)), done_(std::move(done)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void keep(Napi::Value v) { kept_.push_back(Napi::Persistent(v)); }
-  void Execute() override {
-    try {
-      work_();
-    } catch (const Error& e) {
-      code_ = e.code;
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override {
-    *busy_ = false;
-    deferred_.Resolve(done_(Env()));
-  }
-  void OnError(const Napi::Error& e) override {
-    *busy_ = false;
-    Napi::Error err = Napi::Error::New(Env(), e.Message());
-    err.Set("code", Napi::String::New(Env(), code_));
-    deferred_.Reject(err.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  bool* busy_;
-  std::function<void()> work_;
-  std::function<Napi::Value(Napi::Env)> done_;
-  std::vector<Napi::Reference<Napi::Value>> kept_;
-  std::string code_ = "E_INTERNAL";
-};
-
 template <class T, class A>
 A toTyped(Napi::Env env, const std::vector<T>& v) {
   A a = A::New(env, v.size());
@@ -67,18 +32,16 @@ A toTyped(Napi::Env env, const std::vector<T>& v) {
 
 class ChainsWrap final : public Napi::ObjectWrap<ChainsWrap> {
  public:
-  static Napi::FunctionReference& ctor() {
-    static Napi::FunctionReference f;
-    return f;
-  }
+  // The constructor lives in the env's instance data: each worker thread loads its own env, and a
+  // process-wide static would hold (and on reassignment free) a reference of a torn-down env.
+  static Napi::FunctionReference& ctor(Napi::Env env) { return *env.GetInstanceData<Napi::FunctionReference>(); }
   static Napi::Function define(Napi::Env env) {
     Napi::Function f = DefineClass(env, "NativeChains",
                                    {InstanceMethod("start", &ChainsWrap::start), InstanceMethod("step", &ChainsWrap::step),
                                     InstanceMethod("settle", &ChainsWrap::settle), InstanceMethod("read", &ChainsWrap::read),
                                     InstanceMethod("writeMomenta", &ChainsWrap::writeMomenta),
                                     InstanceMethod("clearSum", &ChainsWrap::clearSum), InstanceMethod("dispose", &ChainsWrap::dispose)});
-    ctor() = Napi::Persistent(f);
-    ctor().SuppressDestruct();
+    env.SetInstanceData<Napi::FunctionReference>(new Napi::FunctionReference(Napi::Persistent(f)));
     return f;
   }
   explicit ChainsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ChainsWrap>(info) {}
@@ -99,7 +62,8 @@ class ChainsWrap final : public Napi::ObjectWrap<ChainsWrap> {
   }
 
   Napi::Value run(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done, std::vector<Napi::Value> keep) {
-    auto* task = new ChainTask(env, access_.busy, std::move(work), std::move(done));
+    bool* busy = access_.busy;
+    auto* task = new Task(env, std::move(work), std::move(done), [busy] { *busy = false; });
     task->keep(Value());
     for (const Napi::Value& v : keep) task->keep(v);
     *access_.busy = true;
@@ -266,7 +230,7 @@ Napi::Value newChains(const Napi::CallbackInfo& info, NetAccess access) {
   } catch (const std::exception& e) {
     throwJs(env, "E_BACKEND", e.what());
   }
-  Napi::Object obj = ChainsWrap::ctor().New({});
+  Napi::Object obj = ChainsWrap::ctor(env).New({});
   ChainsWrap::Unwrap(obj)->attach(info.This().As<Napi::Object>(), access, std::move(ch));
   return obj;
 }

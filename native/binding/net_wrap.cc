@@ -12,47 +12,11 @@
 #include "crossings.h"
 #include "guard.h"
 #include "net_access.h"
+#include "task.h"
 
 namespace gcn::binding {
 
 namespace {
-
-class NetWrap;
-
-// Runs `work` off the main thread, resolves with `result` (undefined when empty) or rejects
-// with a coded Error.
-class Task final : public Napi::AsyncWorker {
- public:
-  Task(Napi::Env env, NetWrap* owner, std::function<void()> work, Napi::Value result)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), work_(std::move(work)) {
-    if (!result.IsEmpty()) result_ = Napi::Persistent(result);
-  }
-  void keep(Napi::Value v) { kept_.push_back(Napi::Persistent(v)); }
-  // Builds the resolved value on the main thread after the work (instead of `result`).
-  void finishWith(std::function<Napi::Value(Napi::Env)> f) { finish_ = std::move(f); }
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override;
-  void OnOK() override;
-  void OnError(const Napi::Error& e) override;
-  void OnWorkComplete(Napi::Env env, napi_status status) override;
-  // The NativeNet was finalized while this task runs (worker.terminate() tears its env down): the
-  // task keeps the engine net alive until the work is done and no longer touches its owner.
-  void orphan(std::unique_ptr<Net> net) {
-    owner_ = nullptr;
-    adopted_ = std::move(net);
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  NetWrap* owner_;
-  std::unique_ptr<Net> adopted_;
-  void release();  // marks the owner idle (when it still exists)
-  std::function<void()> work_;
-  std::function<Napi::Value(Napi::Env)> finish_;
-  Napi::Reference<Napi::Value> result_;
-  std::vector<Napi::Reference<Napi::Value>> kept_;
-  std::string code_ = "E_INTERNAL";
-};
 
 // A copy of a Float32Array's elements, owned by the worker for its whole life.
 // Parameters and optimizer state never hold NaN or infinity (they would spread silently).
@@ -120,8 +84,10 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
     }
   }
 
+  // Finalized while a call runs (worker.terminate() tears its env down): the task keeps the engine
+  // net alive until its work is done and no longer touches this object.
   ~NetWrap() override {
-    if (busy && running_) running_->orphan(std::move(net_));
+    if (busy && running_) running_->setRelease([net = std::shared_ptr<Net>(std::move(net_))] {});
   }
 
   bool busy = false;
@@ -137,8 +103,14 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
   Napi::Value start(const Napi::CallbackInfo& info, std::function<void()> work, Napi::Value result,
                     std::initializer_list<Napi::Value> keep, std::function<Napi::Value(Napi::Env)> finish = nullptr) {
     countCrossing();
-    auto* task = new Task(info.Env(), this, std::move(work), result);
-    if (finish) task->finishWith(std::move(finish));
+    if (!finish && !result.IsEmpty()) {
+      auto ref = std::make_shared<Napi::Reference<Napi::Value>>(Napi::Persistent(result));
+      finish = [ref](Napi::Env) { return ref->Value(); };
+    }
+    auto* task = new Task(info.Env(), std::move(work), std::move(finish), [this] {
+      busy = false;
+      running_ = nullptr;
+    });
     running_ = task;
     task->keep(info.This());
     for (const Napi::Value& v : keep) task->keep(v);
@@ -377,53 +349,6 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
 
   std::unique_ptr<Net> net_;
 };
-
-void Task::release() {
-  if (!owner_) return;
-  owner_->busy = false;
-  owner_->running_ = nullptr;
-}
-
-void Task::Execute() {
-  try {
-    work_();
-  } catch (...) {
-    std::string message;
-    describeCurrent(code_, message);
-    SetError(message.empty() ? "native failure" : message);
-  }
-}
-
-// Runs on the main thread after Execute. While worker.terminate() tears the env down no JS may
-// run: resolving would throw a Napi::Error out of node-addon-api's callback wrapper (abort). Then
-// the net is only marked idle and the worker deleted; the Promise's realm is going away anyway.
-void Task::OnWorkComplete(Napi::Env env, napi_status status) {
-  if (!canRunJs(env)) {
-    release();
-    Destroy();
-    return;
-  }
-  try {
-    Napi::AsyncWorker::OnWorkComplete(env, status);
-  } catch (...) {
-    // The env stopped running JS between the check and settling (nothing left to tell anyone).
-    release();
-    Destroy();
-  }
-}
-
-void Task::OnOK() {
-  release();
-  if (finish_) deferred_.Resolve(finish_(Env()));
-  else deferred_.Resolve(result_.IsEmpty() ? Env().Undefined() : result_.Value());
-}
-
-void Task::OnError(const Napi::Error& e) {
-  release();
-  Napi::Error err = Napi::Error::New(Env(), e.Message());
-  err.Set("code", Napi::String::New(Env(), code_));
-  deferred_.Reject(err.Value());
-}
 
 }  // namespace
 

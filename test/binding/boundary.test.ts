@@ -16,18 +16,23 @@ function survived(t: { is: (a: unknown, b: unknown, m?: string) => void }, r: Ch
 const hugeLayers = `[{ type: 'conv', name: 'c', outChannels: 65536, kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padH: 0, padW: 0, groups: 1, bias: false },
   { type: 'maxpool', name: 'p', kernelH: 64, kernelW: 64, strideH: 64, strideW: 64, padH: 0, padW: 0 }]`;
 
-test('case 2: terminating a worker while its forward runs does not abort the process', (t) => {
+// Odd rounds run HMC chains (NativeChains tasks) instead of forward calls. Every round loads the
+// addon into a new env: per-env state must not outlive its env (a process-wide static reference to
+// the chains constructor once corrupted the heap here in 2 runs of 3).
+test('case 2: terminating a worker while its forward or HMC iteration runs does not abort the process', (t) => {
   const r = runChild(`
     const { Worker } = require('node:worker_threads');
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 6; round++) {
       const w = new Worker(\`
-        const { parentPort } = require('node:worker_threads');
+        const { parentPort, workerData } = require('node:worker_threads');
         const lib = require(process.env.GCN_LIB_INDEX);
         const net = lib.Network.create('lenet', { backend: 'reference' });
         const x = new Float32Array(256 * 784).fill(0.5);
         parentPort.postMessage('go');
-        (async () => { for (let i = 0; ; i++) { const p = net.forward(x); parentPort.postMessage(i); await p; } })();
-      \`, { eval: true });
+        if (workerData % 2) lib.sample(net, { node: 'fc2:1', chains: 32, warmup: 0, draws: 100000, leapfrog: 5, keep: 'last', seed: 1,
+          onProgress: (i) => parentPort.postMessage(i) });
+        else (async () => { for (let i = 0; ; i++) { const p = net.forward(x); parentPort.postMessage(i); await p; } })();
+      \`, { eval: true, workerData: round });
       await new Promise((res) => w.once('message', res));
       await new Promise((res) => setTimeout(res, 50 + 50 * round));
       await w.terminate();
