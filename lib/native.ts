@@ -96,7 +96,8 @@ export interface NativeNet {
   resetSlots(): void;
   params(): { name: string; shape: number[]; layer: number }[];
   readParam(i: number): Float32Array;
-  writeParam(i: number, data: Float32Array): void;
+  /** Writes all of parameter i, or data.length values of it from `offset`. */
+  writeParam(i: number, data: Float32Array, offset?: number): void;
   readGrad(i: number): Float32Array;
   setSeed(seed: number): void;
   dispose(): void;

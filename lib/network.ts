@@ -46,6 +46,9 @@ export function assertFinite(data: Float32Array, name: string): void {
     if (!Number.isFinite(data[i])) throw new GenConvNetError('E_NOT_FINITE', `Expected finite values for ${name} but received ${data[i]} at index ${i}`);
 }
 
+/** Values drawn per native write in initialize() (4 MiB). */
+const INIT_CHUNK = 1 << 20;
+
 export class Network {
   readonly spec: NetSpec;
   readonly resolved: ResolvedSpec;
@@ -94,21 +97,29 @@ export class Network {
     return this.resolved.input;
   }
 
-  /** Re-draws every weight from its layer's init (He by default; Xavier, Gaussian) and sets biases to biasInit (0). */
+  /**
+   * Re-draws every weight from its layer's init (He by default; Xavier, Gaussian) and sets biases to
+   * biasInit (0). Values are drawn and written in runs of INIT_CHUNK, so creating a net commits its
+   * weights once instead of holding a second copy of the largest one.
+   */
   initialize(seed = 0): void {
     const rng = new Rng(seed);
-    for (const p of this.parameters) {
+    const native = this.net();
+    const chunk = new Float32Array(INIT_CHUNK);
+    this.parameters.forEach((p, i) => {
       const layer = this.resolved.layers.find((l) => l.name === p.layer)!;
       const cfg = layer.config as { init?: InitSpec; biasInit?: number };
-      const data = new Float32Array(p.shape.reduce((a, b) => a * b, 1));
-      if (p.name.endsWith('.bias')) data.fill(cfg.biasInit ?? 0);
-      else {
-        const fanIn = p.shape.slice(1).reduce((a, b) => a * b, 1);
-        const init = cfg.init ?? { type: 'he' };
-        rng.fillNormal(data, 0, init.type === 'gaussian' ? init.std : Math.sqrt((init.type === 'he' ? 2 : 1) / fanIn));
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      const fanIn = p.shape.slice(1).reduce((a, b) => a * b, 1);
+      const init = cfg.init ?? { type: 'he' };
+      const std = init.type === 'gaussian' ? init.std : Math.sqrt((init.type === 'he' ? 2 : 1) / fanIn);
+      for (let at = 0; at < size; at += INIT_CHUNK) {
+        const run = chunk.subarray(0, Math.min(INIT_CHUNK, size - at));
+        if (p.name.endsWith('.bias')) run.fill(cfg.biasInit ?? 0);
+        else rng.fillNormal(run, 0, std);
+        native.writeParam(i, run, at);
       }
-      this.setParameter(p.name, data);
-    }
+    });
   }
 
   private net(): NativeNet {

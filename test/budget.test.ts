@@ -3,10 +3,13 @@
 // stated batch is refused with E_SPEC naming the bytes and the largest layer before any native
 // allocation (case 13); Network.forward refuses a batch above the budget.
 import test from 'ava';
+import { availableBackends } from '../lib/backend';
 import { GenConvNetError } from '../lib/errors';
 import { Network } from '../lib/network';
 import { lenet } from '../lib/presets';
 import { validateSpec, type NetSpec } from '../lib/spec';
+import type { NativeNet } from '../lib/native';
+import { runChild } from './helpers/child';
 
 function specError(t: import('ava').ExecutionContext, f: () => unknown, pattern: RegExp): void {
   const err = t.throws(f, { instanceOf: GenConvNetError });
@@ -58,4 +61,41 @@ test('GENCONVNET_MAX_BYTES sets the default budget', (t) => {
     if (before === undefined) delete process.env.GENCONVNET_MAX_BYTES;
     else process.env.GENCONVNET_MAX_BYTES = before;
   }
+});
+
+// Creating a net once held ~3x its weights at peak (a JS copy of each parameter, then zeroed
+// gradients): now the weights are drawn in 4 MiB runs and gradients are committed on first write.
+test('case 13: creating a net commits its weights once (peak resident growth under 1.25x the weights)', (t) => {
+  for (const backend of ['reference', ...(availableBackends().includes('onednn') ? ['onednn'] : [])]) {
+    const r = runChild(`
+      const spec = { input: [1, 28, 28], layers: [{ type: 'flatten' }, { type: 'linear', name: 'fc', out: 64000 }] };
+      const before = process.resourceUsage().maxRSS * 1024;
+      const net = lib.Network.create(spec, { backend: '${backend}' });
+      const peak = process.resourceUsage().maxRSS * 1024;
+      const s = await net.forward(new Float32Array(2 * 784).fill(0.5));
+      if (s.length !== 128000 || !s.every(Number.isFinite)) throw new Error('bad scores');
+      const w = net.getParameter('fc.weight');
+      let sq = 0;
+      for (const v of w) sq += v * v;
+      console.log(JSON.stringify({ ratio: (peak - before) / ((784 * 64000 + 64000) * 4), std: Math.sqrt(sq / w.length) }));
+    `);
+    t.is(r.status, 0, r.stderr + r.stdout);
+    const { ratio, std } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    t.log(`${backend}: peak resident growth while creating = ${ratio.toFixed(2)}x the weights`);
+    t.true(ratio < 1.25, `${backend}: ${ratio}`);
+    t.true(Math.abs(std - Math.sqrt(2 / 784)) < 1e-3, `He init std ${std}`); // the chunked draws keep the init's scale
+  }
+});
+
+test('writeParam with an offset writes one run of a parameter and refuses runs outside it', (t) => {
+  const net = Network.create({ input: [1, 2, 2], layers: [{ type: 'flatten' }, { type: 'linear', name: 'fc', out: 3 }] }, { backend: 'reference' });
+  const raw = (net as unknown as { native: NativeNet }).native;
+  raw.writeParam(0, new Float32Array(12).fill(1));
+  raw.writeParam(0, new Float32Array([7, 8]), 10);
+  t.deepEqual([...raw.readParam(0)], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 7, 8]);
+  for (const [data, offset, code] of [[new Float32Array(3), 10, 'E_SHAPE'], [new Float32Array(1), 12, 'E_INVALID_ARGUMENT'],
+    [new Float32Array(1), -1, 'E_INVALID_ARGUMENT'], [new Float32Array(1), 0.5, 'E_INVALID_ARGUMENT'], [new Float32Array(0), 0, 'E_SHAPE'],
+    [new Float32Array([NaN]), 0, 'E_NOT_FINITE']] as const)
+    t.throws(() => raw.writeParam(0, data, offset), { code } as never, `offset ${offset}, ${data.length} values`);
+  net.dispose();
 });

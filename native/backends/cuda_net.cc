@@ -53,8 +53,8 @@ class CudaNet final : public Net, public DeviceNodeGrad {
       g_.emplace_back(size_t(info_[i].size));
       check(cudaMemsetAsync(w_.back().get(), 0, bytes, ctx_.stream()), "cudaMemset (parameters)");
       check(cudaMemsetAsync(g_.back().get(), 0, bytes, ctx_.stream()), "cudaMemset (gradients)");
-      std::vector<float>().swap(values_[i]);  // the base class's host copies are not used here
-      std::vector<float>().swap(grads_[i]);
+      values_[i] = Floats();  // the base class's host copies are not used here
+      grads_[i] = Floats();
     }
     for (auto& s : state_) s.resize(info_.size());
     ctx_.sync();
@@ -148,7 +148,9 @@ class CudaNet final : public Net, public DeviceNodeGrad {
 
   void readParam(size_t i, float* dst) const override { download(w_.at(i), info_[i].size, dst, "parameter"); }
   void readGrad(size_t i, float* dst) const override { download(g_.at(i), info_[i].size, dst, "gradient"); }
-  void writeParam(size_t i, const float* src) override { upload(w_.at(i), info_[i].size, src, "parameter"); }
+  void writeParamRange(size_t i, const float* src, int64_t offset, int64_t count) override {
+    upload(w_.at(i).get() + offset, count, src, "parameter");
+  }
 
   void sgdStep(float lr, float momentum, float weightDecay) override {
     ctx_.activate();
@@ -176,7 +178,7 @@ class CudaNet final : public Net, public DeviceNodeGrad {
   void writeSlot(size_t i, int s, const float* src) override {
     checkSlot(i, s);
     slotBuffer(i, s);
-    upload(state_[s][i], info_[i].size, src, "optimizer state");
+    upload(state_[s][i].get(), info_[i].size, src, "optimizer state");
   }
 
   void resetSlots() override {
@@ -208,9 +210,9 @@ class CudaNet final : public Net, public DeviceNodeGrad {
     ctx_.sync();
   }
 
-  void upload(DeviceBuffer<float>& b, int64_t count, const float* src, const char* what) {
+  void upload(float* dst, int64_t count, const float* src, const char* what) {
     ctx_.activate();
-    check(cudaMemcpyAsync(b.get(), src, sizeof(float) * size_t(count), cudaMemcpyHostToDevice, ctx_.stream()), what);
+    check(cudaMemcpyAsync(dst, src, sizeof(float) * size_t(count), cudaMemcpyHostToDevice, ctx_.stream()), what);
     ctx_.sync();
   }
 

@@ -83,8 +83,8 @@ class OnednnNet final : public Net {
     });
   }
 
-  void writeParam(size_t i, const float* src) override {
-    Net::writeParam(i, src);
+  void writeParamRange(size_t i, const float* src, int64_t offset, int64_t count) override {
+    Net::writeParamRange(i, src, offset, count);
     ++version_;
   }
 

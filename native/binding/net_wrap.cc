@@ -321,9 +321,19 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
   Napi::Value writeParam(const Napi::CallbackInfo& info) {
     Net& nt = net(info.Env());
     size_t i = paramIndex(info, nt);
-    Napi::Float32Array src = toFloats(info[1], nt.params()[i].size, nt.params()[i].name.c_str());
-    requireFinite(info.Env(), src, nt.params()[i].name.c_str());
-    nt.writeParam(i, src.Data());
+    const ParamInfo& p = nt.params()[i];
+    // writeParam(i, data) writes the whole parameter; writeParam(i, data, offset) a run of it.
+    const bool whole = info[2].IsUndefined();
+    const double offset = whole ? 0 : info[2].ToNumber().DoubleValue();
+    if (!(offset >= 0 && offset < double(p.size) && offset == std::floor(offset)))
+      throwJs(info.Env(), "E_INVALID_ARGUMENT", "Expected an offset in [0, " + std::to_string(p.size) + ") for " + p.name);
+    Napi::Float32Array src = toFloats(info[1], whole ? p.size : -1, p.name.c_str());
+    const int64_t count = int64_t(src.ElementLength());
+    if (count < 1 || int64_t(offset) + count > p.size)
+      throwJs(info.Env(), "E_SHAPE", "Expected 1 to " + std::to_string(p.size - int64_t(offset)) + " values from offset " +
+                                        std::to_string(int64_t(offset)) + " of " + p.name + " but received " + std::to_string(count));
+    requireFinite(info.Env(), src, p.name.c_str());
+    nt.writeParamRange(i, src.Data(), int64_t(offset), count);
     return info.Env().Undefined();
   }
 

@@ -31,27 +31,29 @@ Net::Net(std::vector<LayerGeom> layers, Shape3 input) : layers_(std::move(layers
     if (s.bias) info_.push_back({s.name + ".bias", {outs}, outs, int(li)});
   }
   for (const ParamInfo& p : info_) {
-    values_.emplace_back(p.size, 0.f);
-    grads_.emplace_back(p.size, 0.f);
+    values_.emplace_back(size_t(p.size));
+    grads_.emplace_back(size_t(p.size));
     slots_[0].emplace_back();
     slots_[1].emplace_back();
   }
 }
 
 void Net::readParam(size_t i, float* dst) const { std::memcpy(dst, values_.at(i).data(), info_[i].size * sizeof(float)); }
-void Net::writeParam(size_t i, const float* src) { std::memcpy(values_.at(i).data(), src, info_[i].size * sizeof(float)); }
+void Net::writeParamRange(size_t i, const float* src, int64_t offset, int64_t count) {
+  std::memcpy(values_.at(i).data() + offset, src, size_t(count) * sizeof(float));
+}
 void Net::readGrad(size_t i, float* dst) const { std::memcpy(dst, grads_.at(i).data(), info_[i].size * sizeof(float)); }
 
-std::vector<float>& Net::slot(size_t i, int s) {
+Floats& Net::slot(size_t i, int s) {
   if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
-  std::vector<float>& v = slots_[s][i];
-  if (v.empty()) v.assign(info_[i].size, 0.f);
+  Floats& v = slots_[s][i];
+  if (v.empty()) v = Floats(size_t(info_[i].size));
   return v;
 }
 
 void Net::readSlot(size_t i, int s, float* dst) const {
   if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
-  const std::vector<float>& v = slots_[s][i];
+  const Floats& v = slots_[s][i];
   if (v.empty()) std::memset(dst, 0, info_[i].size * sizeof(float));
   else std::memcpy(dst, v.data(), info_[i].size * sizeof(float));
 }
@@ -62,7 +64,7 @@ void Net::writeSlot(size_t i, int s, const float* src) {
 
 void Net::resetSlots() {
   for (auto& slots : slots_)
-    for (auto& v : slots) v.clear();
+    for (auto& v : slots) v = Floats();
 }
 
 void Net::sgdStep(float lr, float momentum, float weightDecay) {

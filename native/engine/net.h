@@ -4,7 +4,9 @@
 // pointers passed in are plain NCHW float32; parameters are read and written in PyTorch's
 // shapes (conv [out, in/groups, kh, kw], linear [out, in]).
 #pragma once
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,28 @@ struct ParamInfo {
   std::vector<int64_t> shape;  // PyTorch shape
   int64_t size = 0;
   int layer = 0;
+};
+
+// Zero-filled floats from calloc. Large blocks arrive as untouched zero pages, so memory is committed
+// only where written: the gradients and optimizer state of a net that never trains cost no
+// resident memory, and creating a net commits its weights once (#12 case 13).
+class Floats {
+ public:
+  Floats() = default;
+  explicit Floats(size_t n) : p_(static_cast<float*>(std::calloc(n == 0 ? 1 : n, sizeof(float)))), n_(n) {
+    if (!p_) throw std::bad_alloc();
+  }
+  float* data() { return p_.get(); }
+  const float* data() const { return p_.get(); }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> p_;
+  size_t n_ = 0;
 };
 
 class Net {
@@ -71,7 +95,9 @@ class Net {
   // backend overrides these to copy across.
   const std::vector<ParamInfo>& params() const { return info_; }
   virtual void readParam(size_t i, float* dst) const;
-  virtual void writeParam(size_t i, const float* src);
+  // Writes `count` values of parameter i from element `offset` (callers check the range).
+  virtual void writeParamRange(size_t i, const float* src, int64_t offset, int64_t count);
+  void writeParam(size_t i, const float* src) { writeParamRange(i, src, 0, info_.at(i).size); }
   virtual void readGrad(size_t i, float* dst) const;
   // v = momentum*v + (g + wd*w); w -= lr*v  (PyTorch's SGD; momentum 0 is plain SGD).
   virtual void sgdStep(float lr, float momentum, float weightDecay);
@@ -109,8 +135,8 @@ class Net {
   std::vector<LayerGeom> layers_;
   Shape3 input_;
   std::vector<ParamInfo> info_;
-  std::vector<std::vector<float>> values_, grads_, slots_[2];
-  std::vector<float>& slot(size_t i, int s);
+  std::vector<Floats> values_, grads_, slots_[2];
+  Floats& slot(size_t i, int s);
   std::vector<int> paramOf_;
   std::vector<float> scoreBuf_, scoreGrad_;  // host score matrix and its gradient (trainStep)
   uint64_t seed_ = 0, dropoutStep_ = 0;
