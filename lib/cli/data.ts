@@ -1,4 +1,4 @@
-// lib/cli/data.ts — how `genconvnet train` turns --data, --recipe, --workers and --size into trainer
+// lib/cli/data.ts — how `genconvnet train` turns --data, --recipe, --workers, --size, --holdout into trainer
 // options: a recipe's values apply except where an option was given on the command line, and a preset
 // model (from --model or the recipe) is built with the dataset's number of classes (prepared or a folder).
 import type { Command } from 'commander';
@@ -35,11 +35,10 @@ export function dataTrainOptions(o: Record<string, unknown>, cmd: Command): Part
   return out;
 }
 
-/** --workers and --size as loader options (undefined when neither is given). */
+/** --workers, --size and --holdout as loader options (undefined when none is given). */
 function loaderOptions(o: Record<string, unknown>): LoaderOptions | undefined {
   const l: LoaderOptions = {};
-  if (o.workers !== undefined) l.workers = Number(o.workers);
-  if (o.size !== undefined) l.size = Number(o.size);
+  for (const k of ['workers', 'size', 'holdout'] as const) if (o[k] !== undefined) l[k] = Number(o[k]);
   return Object.keys(l).length ? l : undefined;
 }
 
@@ -61,12 +60,12 @@ export function recipeHelp(): string {
 }
 
 /**
- * Evaluates `net` on the test split of a prepared directory or an image folder (decoded to `size`),
+ * Evaluates `net` on the test split of a prepared directory or an image folder (decoded to `folder.size`),
  * centre-cropped to the model's input.
  * @throws GenConvNetError E_DATA for a bad prepared directory or folder, or an undecodable test image; errors of the network
  */
-export async function evalPrepared(net: Network, dir: string, batch: number, size?: number): Promise<Evaluation> {
-  const feed = openFeed(dir, { crop: net.inputShape[1], channels: net.inputShape[0] === 1 ? 1 : 3, size, splits: ['test'] });
+export async function evalPrepared(net: Network, dir: string, batch: number, folder: Pick<LoaderOptions, 'size' | 'holdout'> = {}): Promise<Evaluation> {
+  const feed = openFeed(dir, { crop: net.inputShape[1], channels: net.inputShape[0] === 1 ? 1 : 3, ...folder, splits: ['test'] });
   try {
     await feed.ready();
     reportExcluded(feed.excluded);
