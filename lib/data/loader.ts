@@ -11,7 +11,7 @@ import { loadSharp } from './decode';
 import type { Batch, EpochBatches, Normalization, TrainFeed } from './feed';
 import { openFolder, type Excluded } from './folder';
 import { Pool } from './pool';
-import { openSource, type SourceOptions } from './sources';
+import { openSource, sourceKind, type SourceOptions } from './sources';
 import { labelsPath, metaPath, openStore, readMeta, type SplitName, type StoreMeta } from './store';
 import type { WorkerSource } from './loader_worker';
 import type { EpochPlan } from '../train/batches';
@@ -91,9 +91,10 @@ export class StreamFeed implements TrainFeed {
       const stats = { mean: meta.mean as number[], std: meta.std as number[] };
       this.contents = { name: `prepared:${meta.source.kind}:${meta.source.listing.slice(0, 12)}`, classes: meta.classes, labels: { train: train.labels, test: test.labels }, stats, excluded: [] };
     } else {
+      const kind = sourceKind(dir);
+      if (kind !== 'folder' && kind !== 'ilsvrc')
+        throw new GenConvNetError('E_DATA', `Expected an image folder or a prepared directory in ${dir} but it holds ${kind} files: prepare them once with \`genconvnet prepare ${dir} --out DIR\` (raw batches are not streamed)`);
       const listed = openSource(dir, o);
-      if (listed.kind !== 'folder' && listed.kind !== 'ilsvrc')
-        throw new GenConvNetError('E_DATA', `Expected an image folder or a prepared directory in ${dir} but it holds ${listed.kind} files: prepare them once with \`genconvnet prepare ${dir} --out DIR\` (raw batches are not streamed)`);
       this.size = intOption('size', o.size ?? 256, 1);
       if (this.size > 4096) throw expected('an integer in [1, 4096]', 'size', this.size);
       channels = o.channels ?? 3;
@@ -261,7 +262,8 @@ export class StreamFeed implements TrainFeed {
  * every epoch, exactly as prepare would (a batch equals, bit for bit, the same batch from its store); when
  * opened, the workers read every listed file's header and leave out the unreadable ones (see `excluded`),
  * and decode a seeded sample of at most `statsImages` training images for stats(). Call `await ready()`
- * before using a folder's labels, name or statistics (the trainer does).
+ * before using a folder's labels, name or statistics (the trainer does). Decoding workers set libvips to one
+ * thread per image for the whole process (sharp.concurrency(1)); the workers are the parallelism.
  * @throws GenConvNetError E_DATA naming the file for a missing, foreign, incomplete or truncated store, a
  * source that is not an image folder, or a folder without class folders; E_INVALID_ARGUMENT for bad options
  * (a crop larger than the stored or decoded images)

@@ -109,6 +109,16 @@ test.serial('a corrupt header is left out and listed at open; an undecodable ima
   t.false(events.includes('epoch'), 'failed in the first epoch, at the batch holding the file');
 });
 
+test('raw batches (CIFAR, IDX) are prepared, not streamed; a crop larger than the decoded size is refused', async (t) => {
+  await ready;
+  const cifar = mkdtempSync(path.join(root, 'cifar-'));
+  writeFileSync(path.join(cifar, 'data_batch_1.bin'), Buffer.alloc(3073));
+  writeFileSync(path.join(cifar, 'test_batch.bin'), Buffer.alloc(3073));
+  t.throws(() => openFeed(cifar), { code: 'E_DATA', message: /cifar10.*genconvnet prepare/ });
+  t.throws(() => openFeed(src, { ...folder, crop: 37 }), { code: 'E_INVALID_ARGUMENT', message: /crop.*\[1, 36\]/ });
+  t.throws(() => openFeed(src, { ...folder, channels: 2 as 1 }), { code: 'E_INVALID_ARGUMENT', message: /channels/ });
+});
+
 test.serial('a small net trained from a folder learns, and resuming it equals an uninterrupted run', async (t) => {
   await ready;
   const opts: TrainOptions = { model: tiny, data: src, loader: { size: 36, holdout: 0.25 }, phases: 'dg:4', batch: 16, lr: 0.03, schedule: 'constant', backend: 'reference', seed: 3, evalBatch: 40 };
