@@ -30,11 +30,18 @@ const SCAN_CHUNK = 256, STATS_CHUNK = 16;
 
 const chunks = (n: number, size: number) => Array.from({ length: Math.ceil(n / size) }, (_, c) => c * size);
 
-/** Listing indices of the files whose header cannot be read, with the reason. */
-async function scan(pool: Pool, names: string[]): Promise<Map<number, string>> {
-  const starts = chunks(names.length, SCAN_CHUNK);
-  const found = await pool.map<number, Failure[]>(starts, (s) => ({ op: 'scan', files: names.slice(s, s + SCAN_CHUNK) }));
-  return new Map(found.flatMap((f, c) => f.map((x) => [starts[c] + x.k, x.reason] as [number, string])));
+/**
+ * Runs `op` over `files` in chunks on every worker, then once more on one worker, alone, over the files
+ * that failed: libvips' error text is only reliable without concurrent calls (prepare retries likewise),
+ * and a file that reads the second time is kept. Returns every part's result and the failures (position in `files`).
+ */
+async function inWorkers<R extends { failed: Failure[] }>(pool: Pool, op: 'scan' | 'stats', files: string[], chunk: number): Promise<{ parts: R[]; failed: Map<number, string> }> {
+  const starts = chunks(files.length, chunk);
+  const parts = await pool.map<number, R>(starts, (s) => ({ op, files: files.slice(s, s + chunk) }));
+  const first = parts.flatMap((p, c) => p.failed.map((f) => starts[c] + f.k));
+  if (first.length === 0) return { parts, failed: new Map() };
+  const again = await pool.run<R>({ op, files: first.map((k) => files[k]) });
+  return { parts: [...parts, again], failed: new Map(again.failed.map((f) => [first[f.k], f.reason])) };
 }
 
 /** The sample of k of n positions, in increasing order (all n when k >= n). */
@@ -46,16 +53,14 @@ function sample(n: number, k: number): Int32Array {
 /** Decodes the sampled files; returns their pixel sums and the listing indices that failed. */
 async function sampleStats(pool: Pool, names: string[], kept: number[], o: FolderOptions): Promise<{ stats: FeedContents['stats']; failed: Map<number, string> }> {
   const picked = Array.from(sample(kept.length, o.statsImages), (j) => kept[j]);
-  const starts = chunks(picked.length, STATS_CHUNK);
-  const parts = await pool.map<number, StatsResult>(starts, (s) => ({ op: 'stats', files: picked.slice(s, s + STATS_CHUNK).map((i) => names[i]) }));
-  const sums = zeroSums(o.channels), failed = new Map<number, string>();
+  const { parts, failed } = await inWorkers<StatsResult>(pool, 'stats', picked.map((i) => names[i]), STATS_CHUNK);
+  const sums = zeroSums(o.channels);
   let decoded = 0;
-  parts.forEach((p, c) => {
+  for (const p of parts) {
     p.sum.forEach((v, ch) => ((sums.sum[ch] += v), (sums.sumSq[ch] += p.sumSq[ch])));
     decoded += p.decoded;
-    for (const f of p.failed) failed.set(picked[starts[c] + f.k], f.reason);
-  });
-  return { stats: finalStats(sums, BigInt(decoded) * BigInt(o.size * o.size)), failed };
+  }
+  return { stats: finalStats(sums, BigInt(decoded) * BigInt(o.size * o.size)), failed: new Map([...failed].map(([k, reason]) => [picked[k], reason])) };
 }
 
 /**
@@ -68,7 +73,7 @@ export async function openFolder(source: ImageSource, pool: Pool, o: FolderOptio
   let stats: FeedContents['stats'];
   for (const split of o.splits) {
     const names = source.splits[split].names;
-    const drop = await scan(pool, names);
+    const drop = (await inWorkers<{ failed: Failure[] }>(pool, 'scan', names, SCAN_CHUNK)).failed;
     kept[split] = names.map((_, i) => i).filter((i) => !drop.has(i));
     if (split === 'train') {
       const s = await sampleStats(pool, names, kept.train, o);

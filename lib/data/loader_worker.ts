@@ -25,7 +25,7 @@ export interface BatchTask {
   lut: Float32Array;
 }
 
-/** Header check of files (folder feeds): which cannot be opened. */
+/** Header check of files (folder feeds): which cannot be opened (`{ failed }`). */
 export interface ScanTask {
   op: 'scan';
   files: string[];
@@ -98,10 +98,10 @@ async function batch(t: BatchTask): Promise<Float32Array> {
   return out;
 }
 
-async function scan(files: string[]): Promise<Failure[]> {
+async function scan(files: string[]): Promise<{ failed: Failure[] }> {
   const failed: Failure[] = [];
   for (let k = 0; k < files.length; k++) await probeImage(files[k]).catch((err: unknown) => failed.push({ k, reason: reasonOf(err) }));
-  return failed;
+  return { failed };
 }
 
 async function stats(files: string[]): Promise<StatsResult> {
