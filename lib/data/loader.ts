@@ -95,8 +95,8 @@ export class StreamFeed implements TrainFeed {
       if (kind !== 'folder' && kind !== 'ilsvrc')
         throw new GenConvNetError('E_DATA', `Expected an image folder or a prepared directory in ${dir} but it holds ${kind} files: prepare them once with \`genconvnet prepare ${dir} --out DIR\` (raw batches are not streamed)`);
       const listed = openSource(dir, o);
-      this.size = intOption('size', o.size ?? 256, 1);
-      if (this.size > 4096) throw expected('an integer in [1, 4096]', 'size', this.size);
+      this.size = o.size ?? 256;
+      if (!Number.isInteger(this.size) || this.size < 1 || this.size > 4096) throw expected('an integer in [1, 4096]', 'size', this.size);
       channels = o.channels ?? 3;
       if (channels !== 1 && channels !== 3) throw expected('1 or 3', 'channels', channels);
       const splits = o.splits ?? ['train', 'test'];
