@@ -164,15 +164,6 @@ export interface NativeBinding {
     classes: number,
     lambda: number,
   ): { grad: Float32Array; crossEntropy: number; ggLogLik: number; labelled: number; correct: number };
-  /** Float64 forward (and backward) on the reference kernels, for gradient checks. */
-  reference64(
-    layers: NativeLayer[],
-    input: [number, number, number],
-    params: Float64Array[],
-    x: Float64Array,
-    n: number,
-    options: { dscores?: Float64Array; node?: NativeNode; train?: boolean; seed?: number },
-  ): { scores: Float64Array; paramGrads?: Float64Array[]; inputGrad?: Float64Array; nodeValues?: Float64Array };
 }
 
 let cached: NativeBinding | undefined;

@@ -3,7 +3,6 @@
 // reference objective (objective64 backpropagated by reference64, itself checked by finite
 // differences of the float64 loss), and the trainer applying the scheduled λ at every step.
 import test from 'ava';
-import { loadNative } from '../../lib/native';
 import { Network } from '../../lib/network';
 import { lambdaAt, objectiveAt, phaseStart } from '../../lib/train/joint';
 import { computeObjective, ggWeight } from '../../lib/train/objectives';
@@ -13,6 +12,7 @@ import type { Dataset } from '../../lib/data/dataset';
 import type { NetSpec } from '../../lib/spec';
 import { setup } from '../helpers/gradcheck';
 import { objective64 } from '../helpers/objective64';
+import { loadTestAddon } from '../helpers/test-addon';
 
 const spec: NetSpec = {
   name: 'tiny', input: [1, 5, 5],
@@ -47,7 +47,7 @@ test('lambda moves linearly over the phase; fixed phases keep their objective', 
 });
 
 test('the joint step gradient matches the float64 reference objective (and its finite differences)', async (t) => {
-  const native = loadNative();
+  const native = loadTestAddon();
   const n = 6, C = 4;
   const { resolved, layers, params, x } = setup(spec, n, 3);
   const labels = Int32Array.from([0, 2, -1, 3, 1, -1]); // two unlabelled images join the reference set
