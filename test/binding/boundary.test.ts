@@ -2,9 +2,10 @@
 // a failure kill the process: worker_thread termination mid-call, a transferred input buffer, a
 // failed allocation and its retry, and direct addon calls with bad nodes or huge batches (#12 cases
 // 2, 3, 4, 5). Each case runs in its own process, so a crash fails the test instead of ava.
-import test from 'ava';
+import test, { type ImplementationFn } from 'ava';
 import * as path from 'node:path';
 import { libDir, runChild, type ChildResult } from '../helpers/child';
+import { testIf, underAsan } from '../helpers/skip';
 
 function survived(t: { is: (a: unknown, b: unknown, m?: string) => void }, r: ChildResult, expectStatus = 0): void {
   t.is(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(-400)}`);
@@ -86,8 +87,8 @@ test('case 3: detaching or transferring an input buffer while a call is queued i
 
 // ASan's operator new reports a failed allocation as a fatal error instead of throwing
 // std::bad_alloc, so the allocation-failure cases run only without the sanitizer (npm test).
-const underAsan = /libasan/.test(process.env.LD_PRELOAD ?? '');
-const withoutAsan = underAsan ? test.skip : test;
+const asanReason = underAsan ? 'under ASan a failed allocation is fatal instead of throwing std::bad_alloc' : '';
+const withoutAsan = (title: string, fn: ImplementationFn<[]>) => testIf('without ASan', asanReason, title, fn);
 
 withoutAsan('case 4: a forward that runs out of memory can be retried without a crash (reference)', (t) => {
   const r = runChild(`

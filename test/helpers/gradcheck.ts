@@ -5,6 +5,7 @@ import type { ExecutionContext } from 'ava';
 import type { NativeNode } from '../../lib/native';
 import { Rng } from '../../lib/rng';
 import { validateSpec, type NetSpec } from '../../lib/spec';
+import { within } from './compare';
 import { loadTestAddon } from './test-addon';
 
 export interface GradcheckOptions {
@@ -23,7 +24,7 @@ function randomArray(rng: Rng, size: number, scale = 1): Float64Array {
 }
 
 function assertClose(t: ExecutionContext, analytic: number, numeric: number, what: string, rtol: number, atol: number): boolean {
-  const ok = Math.abs(analytic - numeric) <= atol + rtol * Math.abs(numeric);
+  const ok = within(analytic, numeric, rtol, atol);
   if (!ok) t.fail(`${what}: analytic ${analytic} vs finite difference ${numeric}`);
   return ok;
 }
