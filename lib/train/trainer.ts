@@ -4,7 +4,7 @@
 // and dropout masks depend only on seed and epoch), a divergence guard and a JSON-lines log.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { loadCheckpoint, parseMeta, saveCheckpoint } from '../checkpoint';
+import { parseMeta, saveCheckpoint } from '../checkpoint';
 import { cleanStaleTemps } from '../io/atomic';
 import { readSafetensors } from '../io/safetensors';
 import { checkNumericOptions, reconcile, type RunConfig } from './config';
@@ -13,9 +13,9 @@ import { isFeed, memoryFeed, type TrainFeed } from '../data/feed';
 import { openFeed, type LoaderOptions } from '../data/loader';
 import { loadDataset, type DatasetName } from '../data/mnist';
 import { GenConvNetError, expected } from '../errors';
-import { Network, type Preprocessing } from '../network';
+import { loadCheckpoint, Network, type Preprocessing } from '../network';
 import { preset } from '../presets';
-import { type NetSpec, validateSpec } from '../spec';
+import { type NetSpec, type ResolvedSpec, validateSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
 import { evaluateBatches, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
@@ -255,6 +255,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
 }
 
 async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promise<{ net: Network; state: TrainerState }> {
+  const asked = validateSpec(r.spec); // on resume no net is built from it: it is checked here
   const { net, meta, tensors } = await loadCheckpoint(file, { device: r.o.device, backend: r.o.backend, preprocessing: pre });
   const state = (meta.extra as { trainer?: TrainerState } | undefined)?.trainer;
   const fail = (why: string) => {
@@ -262,7 +263,7 @@ async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promis
     return new GenConvNetError('E_CHECKPOINT', `Cannot resume from ${file}: ${why}`);
   };
   if (!state) throw fail('it holds no trainer state (it was not written by train)');
-  if (JSON.stringify(validateSpecLayers(meta.spec)) !== JSON.stringify(validateSpecLayers(r.spec))) throw fail('it is a checkpoint of another model');
+  if (!sameModel(net.resolved, asked)) throw fail('it is a checkpoint of another model');
   // streamed data: the feed's name hashes its listing, so a folder that changed since is caught here
   if (r.o.data !== undefined && state.config.dataset !== r.feed.name && !(r.o.allowChanges ?? []).includes('dataset'))
     throw fail(`its run read ${state.config.dataset} but ${r.o.data} is now ${r.feed.name} (images added, removed, renamed or relabelled); allowChanges: ['dataset'] resumes anyway`);
@@ -277,10 +278,9 @@ async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promis
   return { net, state };
 }
 
-/** A spec's layers in validated form (default names filled in), for comparing two specs. */
-function validateSpecLayers(spec: NetSpec): unknown {
-  const v = validateSpec(spec).spec;
-  return { input: v.input, layers: v.layers };
+/** Whether two validated specs are the same model: the same input and layers (default names filled in), whatever their names. */
+function sameModel(a: ResolvedSpec, b: ResolvedSpec): boolean {
+  return JSON.stringify([a.spec.input, a.spec.layers]) === JSON.stringify([b.spec.input, b.spec.layers]);
 }
 
 /**

@@ -1,7 +1,7 @@
 // native/backends/reference_runner.h — runs a layer list with the reference kernels on host
-// NCHW buffers of element type T. ReferenceNet uses it in float; the float64 gradient checks
-// use it in double (binding/reference64.cc). Parameters are borrowed: per layer, a weight and
-// an optional bias pointer (and their gradients), in PyTorch layout.
+// NCHW buffers of element type T. ReferenceNet uses it in float; the float64 gradient checks use
+// it in double (native/testing/reference64.cc, test-only). Parameters are borrowed: per layer, a
+// weight and an optional bias pointer (and their gradients), in PyTorch layout.
 #pragma once
 #include <algorithm>
 #include <cstring>
