@@ -93,7 +93,7 @@ async function training(): Promise<void> {
   const small = path.join(work, 'small');
   await prepare(raw, small, { size: 28, channels: 1, chunk: 1024 });
   const lenetNet = Network.create(lenet(), { seed: 1 });
-  await steps('LeNet', lenetNet, memoryFeedOf(small, 28), openFeed(small, { crop: 28 }), 64, quick ? 10 : 20);
+  await steps('LeNet', lenetNet, memoryFeedOf(small, 28), openFeed(small, { crop: 28 }), 64, quick ? 10 : 100);
   lenetNet.dispose();
   // AlexNet-size: 256x256 JPEGs prepared at 256, random 227 crops
   const big = path.join(work, 'big');
@@ -101,7 +101,7 @@ async function training(): Promise<void> {
   const alex = Network.create(alexnet({ classes: 4 }), { seed: 1 });
   const folder = openFeed(path.join(work, 'jpegs'), { crop: 227, size: 256 });
   await folder.ready();
-  await steps('AlexNet', alex, memoryFeedOf(big, 227), openFeed(big, { crop: 227 }), 8, quick ? 1 : 2, folder);
+  await steps('AlexNet', alex, memoryFeedOf(big, 227), openFeed(big, { crop: 227 }), 8, quick ? 1 : 3, folder);
   await folder.close();
   alex.dispose();
 }

@@ -69,9 +69,11 @@ test('case 13: creating a net commits its weights once (peak resident growth und
   for (const backend of cpuBackends()) {
     const r = runChild(`
       const spec = { input: [1, 28, 28], layers: [{ type: 'flatten' }, { type: 'linear', name: 'fc', out: 64000 }] };
-      const before = process.resourceUsage().maxRSS * 1024;
+      // VmHWM: the peak of this process image (getrusage's maxRSS carries the parent's across execve)
+      const hwm = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+      const before = hwm();
       const net = lib.Network.create(spec, { backend: '${backend}' });
-      const peak = process.resourceUsage().maxRSS * 1024;
+      const peak = hwm();
       const s = await net.forward(new Float32Array(2 * 784).fill(0.5));
       if (s.length !== 128000 || !s.every(Number.isFinite)) throw new Error('bad scores');
       const w = net.getParameter('fc.weight');
