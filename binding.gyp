@@ -20,6 +20,7 @@
         "native/engine/net.cc",
         "native/engine/train_step.cc",
         "native/engine/shapes.cc",
+        "native/ops/registry.cc",
         "native/backends/reference_net.cc",
         "native/ops/conv/reference.cc",
         "native/ops/pool/reference.cc",

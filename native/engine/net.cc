@@ -1,10 +1,12 @@
-// native/engine/net.cc — backend-independent part of Net: parameter bookkeeping, the SGD
-// update on host parameters, node checks and the backend factory.
+// native/engine/net.cc — backend-independent part of Net: parameter bookkeeping (the shapes each
+// layer's op declares, ops/registry.h), the SGD update on host parameters, node checks and the
+// backend factory.
 #include "net.h"
 
 #include <cstring>
 
 #include "../ops/optim/optim.h"
+#include "../ops/registry.h"
 
 namespace gcn {
 
@@ -12,23 +14,14 @@ Net::Net(std::vector<LayerGeom> layers, Shape3 input) : layers_(std::move(layers
   paramOf_.assign(layers_.size(), -1);
   for (size_t li = 0; li < layers_.size(); ++li) {
     const LayerGeom& g = layers_[li];
-    const LayerSpec& s = g.spec;
-    std::vector<int64_t> wshape;
-    int64_t outs = 0;
-    if (s.kind == LayerKind::Conv) {
-      wshape = {s.outChannels, g.in.c / s.groups, s.kernelH, s.kernelW};
-      outs = s.outChannels;
-    } else if (s.kind == LayerKind::Linear) {
-      wshape = {s.outFeatures, g.in.size()};
-      outs = s.outFeatures;
-    } else {
-      continue;
-    }
+    const std::vector<ParamShape> ps = opInfo(g.spec.kind).params(g.spec, g.in);
+    if (ps.empty()) continue;
     paramOf_[li] = int(info_.size());
-    int64_t wsize = 1;
-    for (int64_t d : wshape) wsize *= d;
-    info_.push_back({s.name + ".weight", wshape, wsize, int(li)});
-    if (s.bias) info_.push_back({s.name + ".bias", {outs}, outs, int(li)});
+    for (const ParamShape& p : ps) {
+      int64_t size = 1;
+      for (int64_t d : p.shape) size *= d;
+      info_.push_back({g.spec.name + "." + p.role, p.shape, size, int(li)});
+    }
   }
   for (const ParamInfo& p : info_) {
     values_.emplace_back(size_t(p.size));

@@ -1,0 +1,34 @@
+// native/ops/dropout/op.h — inverted dropout ("dropout") with the mask of dropoutKeep (engine/common.h),
+// identity outside training: shape rule, parameters (none), workspace, `supports`, entry points.
+#pragma once
+#include "../contract.h"
+
+namespace gcn::ops {
+
+struct Dropout : OpDefaults {
+  static constexpr const char* name = "dropout";
+
+  static Shape3 shape(const LayerSpec& l, Shape3 in) {
+    if (!(l.p >= 0 && l.p < 1)) throw specError(l, "dropout p must be in [0, 1)");
+    return in;
+  }
+  // the reference keeps the mask (0 or 1/(1-p)) per input element; CUDA recomputes it from the seed
+  static Workspace workspace(Backend b, const LayerGeom& g) { return {b == Backend::Reference ? g.in.size() : 0, 0}; }
+
+  // reference (reference.cc); outside training the mask is all ones
+  template <typename T>
+  static void refForward(const RefCall<T>& c) {
+    if (c.train) {
+      ref::dropout_fwd(c.inCount(), c.s, c.seed, c.step, c.layer, c.x, c.y, c.ws);
+    } else {
+      std::copy(c.x, c.x + c.inCount(), c.y);
+      std::fill(c.ws, c.ws + c.inCount(), T(1));
+    }
+  }
+  template <typename T>
+  static void refBackward(const RefCall<T>& c) {
+    if (c.needDx) ref::dropout_bwd(c.inCount(), c.ws, c.dy, c.dx);
+  }
+};
+
+}  // namespace gcn::ops

@@ -1,0 +1,23 @@
+// native/ops/flatten/op.h — flatten ("flatten"): (C, H, W) -> (C*H*W, 1, 1), the same values. A view:
+// backends that can alias its output to its input do; the reference copies.
+#pragma once
+#include "../contract.h"
+
+namespace gcn::ops {
+
+struct Flatten : OpDefaults {
+  static constexpr const char* name = "flatten";
+  static constexpr bool view = true;
+
+  static Shape3 shape(const LayerSpec& l, Shape3 in) { return Shape3{checkedDim(l, in.size(), "flattened size"), 1, 1}; }
+
+  // reference: a copy each way
+  template <typename T>
+  static void refForward(const RefCall<T>& c) { std::copy(c.x, c.x + c.inCount(), c.y); }
+  template <typename T>
+  static void refBackward(const RefCall<T>& c) {
+    if (c.needDx) std::copy(c.dy, c.dy + c.inCount(), c.dx);
+  }
+};
+
+}  // namespace gcn::ops

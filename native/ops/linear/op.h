@@ -1,0 +1,38 @@
+// native/ops/linear/op.h — the fully connected layer ("linear"), PyTorch's Linear over the flattened
+// input: shape rule, parameters, workspace, `supports`, and the entry points of its backend files.
+#pragma once
+#include "../contract.h"
+
+namespace gcn::ops {
+
+struct Linear : OpDefaults {
+  static constexpr const char* name = "linear";
+
+  // (C, H, W) -> (outFeatures, 1, 1)
+  static Shape3 shape(const LayerSpec& l, Shape3 in) {
+    if (l.outFeatures < 1) throw specError(l, "outFeatures must be >= 1");
+    const Shape3 out{l.outFeatures, 1, 1};
+    checkedDim(l, int64_t(l.outFeatures) * in.size(), "weight size");
+    return out;
+  }
+  // weight (OUT, C*H*W), bias (OUT) when l.bias
+  static std::vector<ParamShape> params(const LayerSpec& l, Shape3 in) {
+    std::vector<ParamShape> p{{"weight", {l.outFeatures, in.size()}}};
+    if (l.bias) p.push_back({"bias", {l.outFeatures}});
+    return p;
+  }
+
+  // reference (reference.cc)
+  template <typename T>
+  static void refForward(const RefCall<T>& c) {
+    ref::linear_fwd(c.g.n, int(c.g.in.size()), c.s.outFeatures, c.x, c.w, c.b, c.y);
+  }
+  template <typename T>
+  static void refBackward(const RefCall<T>& c) {
+    const int in = int(c.g.in.size());
+    if (c.params) ref::linear_bwd_weights(c.g.n, in, c.s.outFeatures, c.x, c.dy, c.dw, c.db);
+    if (c.needDx) ref::linear_bwd_data(c.g.n, in, c.s.outFeatures, c.dy, c.w, c.dx);
+  }
+};
+
+}  // namespace gcn::ops

@@ -1,0 +1,22 @@
+// native/ops/relu/op.h — the rectifier ("relu"), element-wise: shape rule, parameters (none),
+// workspace, `supports`, and the entry points of reference.cc, onednn.cc and cuda.cu.
+#pragma once
+#include "../contract.h"
+
+namespace gcn::ops {
+
+struct Relu : OpDefaults {
+  static constexpr const char* name = "relu";
+
+  static Shape3 shape(const LayerSpec&, Shape3 in) { return in; }
+
+  // reference (reference.cc)
+  template <typename T>
+  static void refForward(const RefCall<T>& c) { ref::relu_fwd(c.inCount(), c.x, c.y); }
+  template <typename T>
+  static void refBackward(const RefCall<T>& c) {
+    if (c.needDx) ref::relu_bwd(c.inCount(), c.y, c.dy, c.dx);
+  }
+};
+
+}  // namespace gcn::ops
