@@ -46,7 +46,8 @@
             "native/ops/relu/onednn.cc",
             "native/ops/lrn/onednn.cc",
             "native/ops/dropout/onednn.cc",
-            "native/ops/linear/onednn.cc"
+            "native/ops/linear/onednn.cc",
+            "native/ops/flatten/onednn.cc"
           ],
           "libraries": ["-ldnnl"]
         }]

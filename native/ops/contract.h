@@ -67,6 +67,8 @@ struct OpDefaults {
   static std::vector<ParamShape> params(const LayerSpec&, Shape3) { return {}; }
   static Workspace workspace(Backend, const LayerGeom&) { return {}; }
   static bool supports(Backend, const LayerSpec&) { return true; }
+  // oneDNN relu fusion: an op with onednnPostOps applies a next op with onednnAsPostOp as a post-op
+  static constexpr bool onednnPostOps = false, onednnAsPostOp = false;
 };
 
 namespace dnn {

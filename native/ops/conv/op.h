@@ -32,6 +32,10 @@ struct Conv : OpDefaults {
     if (c.params) ref::conv_bwd_weights(c.g, c.s, c.x, c.dy, c.dw, c.db);
     if (c.needDx) ref::conv_bwd_data(c.g, c.s, c.dy, c.w, c.dx);
   }
+
+  // oneDNN (onednn.cc): the layer's op over its input tensor
+  static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
+  static constexpr bool onednnPostOps = true;  // applies a following relu as a post-op
 };
 
 }  // namespace gcn::ops

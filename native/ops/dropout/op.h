@@ -29,6 +29,9 @@ struct Dropout : OpDefaults {
   static void refBackward(const RefCall<T>& c) {
     if (c.needDx) ref::dropout_bwd(c.inCount(), c.ws, c.dy, c.dx);
   }
+
+  // oneDNN (onednn.cc): the layer's op over its input tensor
+  static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
 };
 
 }  // namespace gcn::ops

@@ -18,6 +18,9 @@ struct Flatten : OpDefaults {
   static void refBackward(const RefCall<T>& c) {
     if (c.needDx) std::copy(c.dy, c.dy + c.inCount(), c.dx);
   }
+
+  // oneDNN (onednn.cc): the layer's op over its input tensor: none (null), the output is the input tensor
+  static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
 };
 
 }  // namespace gcn::ops

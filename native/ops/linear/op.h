@@ -33,6 +33,10 @@ struct Linear : OpDefaults {
     if (c.params) ref::linear_bwd_weights(c.g.n, in, c.s.outFeatures, c.x, c.dy, c.dw, c.db);
     if (c.needDx) ref::linear_bwd_data(c.g.n, in, c.s.outFeatures, c.dy, c.w, c.dx);
   }
+
+  // oneDNN (onednn.cc): the layer's op over its input tensor
+  static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
+  static constexpr bool onednnPostOps = true;  // applies a following relu as a post-op
 };
 
 }  // namespace gcn::ops

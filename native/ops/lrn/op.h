@@ -22,6 +22,9 @@ struct Lrn : OpDefaults {
   static void refBackward(const RefCall<T>& c) {
     if (c.needDx) ref::lrn_bwd(c.g, c.s, c.x, c.ws, c.dy, c.dx);
   }
+
+  // oneDNN (onednn.cc): the layer's op over its input tensor
+  static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
 };
 
 }  // namespace gcn::ops

@@ -25,6 +25,9 @@ struct MaxPool : OpDefaults {
   static void refBackward(const RefCall<T>& c) {
     if (c.needDx) ref::maxpool_bwd(c.g, c.dy, c.iws, c.dx);
   }
+
+  // oneDNN (onednn.cc): the layer's op over its input tensor
+  static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
 };
 
 struct AvgPool : OpDefaults {
@@ -39,6 +42,9 @@ struct AvgPool : OpDefaults {
   static void refBackward(const RefCall<T>& c) {
     if (c.needDx) ref::avgpool_bwd(c.g, c.s, c.dy, c.dx);
   }
+
+  // oneDNN (onednn.cc): the layer's op over its input tensor
+  static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
 };
 
 }  // namespace gcn::ops

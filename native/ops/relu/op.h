@@ -17,6 +17,10 @@ struct Relu : OpDefaults {
   static void refBackward(const RefCall<T>& c) {
     if (c.needDx) ref::relu_bwd(c.inCount(), c.y, c.dy, c.dx);
   }
+
+  // oneDNN (onednn.cc): the layer's op over its input tensor, in place
+  static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
+  static constexpr bool onednnAsPostOp = true;  // the previous conv/linear may apply it
 };
 
 }  // namespace gcn::ops
