@@ -16,8 +16,8 @@ namespace gcn {
 // The reference backend's op table: each layer kind's forward and backward on host buffers of T.
 template <typename T>
 struct RefOp {
-  void (*forward)(const RefCall<T>&);
-  void (*backward)(const RefCall<T>&);
+  void (*forward)(const LayerCall<T>&);
+  void (*backward)(const LayerCall<T>&);
 };
 
 template <typename T>
@@ -112,9 +112,9 @@ class RefRunner {
     n_ = n;
   }
 
-  RefCall<T> call(size_t l, const LayerParams& p, bool train, bool params, bool needDx, uint64_t seed, uint64_t step) {
+  LayerCall<T> call(size_t l, const LayerParams& p, bool train, bool params, bool needDx, uint64_t seed, uint64_t step) {
     const LayerGeom& g = layers_[l];
-    return RefCall<T>{ref::Geom{n_, g.in, g.out}, g.spec, int(l), acts_[l].data(), acts_[l + 1].data(), dacts_[l + 1].data(),
+    return LayerCall<T>{ref::Geom{n_, g.in, g.out}, g.spec, int(l), acts_[l].data(), acts_[l + 1].data(), dacts_[l + 1].data(),
                       dacts_[l].data(), p.w, p.b, p.dw, p.db, ws_[l].data(), iws_[l].data(), train, params, needDx, seed, step};
   }
 

@@ -36,12 +36,12 @@ int checkedDim(const LayerSpec& l, int64_t v, const char* what);
 // The output of a kernel/stride/padding window sweep over in, with `channels` channels.
 Shape3 windowOut(const LayerSpec& l, Shape3 in, int channels, bool ceil);
 
-// One layer's call on the reference backend: host NCHW buffers of T (float, or double for the
-// float64 gradient checks). x: (n, in)  y: (n, out), the forward's output, also read by backward.
+// One layer's call: NCHW buffers of T (host on the reference backend, in float, or double for the
+// float64 gradient checks; device on CUDA, whose cuda::Call adds its context). x: (n, in)  y: (n, out), the forward's output, also read by backward.
 // dy: (n, out)  dx: (n, in), written when needDx. w, b: parameters in PyTorch layout (b null without
 // bias); dw, db written when params. ws, iws: the op's workspace, kept from forward to backward.
 template <typename T>
-struct RefCall {
+struct LayerCall {
   ref::Geom g;
   const LayerSpec& s;
   int layer;
@@ -60,6 +60,22 @@ struct RefCall {
   int64_t inCount() const { return int64_t(g.n) * g.in.size(); }
 };
 
+// Backend types the entry points name (backends/onednn_ops.h, backends/cuda_ops.h).
+namespace dnn {
+struct OpInit;
+struct Tensor;
+class Op;
+}  // namespace dnn
+namespace cuda {
+struct Call;
+class Ctx;
+// An op's own state on the CUDA backend for one batch size (a convolution's cuDNN plan, a
+// dropout's last call), made by its cudaPrepare.
+struct LayerState {
+  virtual ~LayerState() = default;
+};
+}  // namespace cuda
+
 // What an op has unless it says otherwise (each op struct derives from this and hides what differs):
 // no parameters, no workspace, supported everywhere, not a view.
 struct OpDefaults {
@@ -69,17 +85,8 @@ struct OpDefaults {
   static bool supports(Backend, const LayerSpec&) { return true; }
   // oneDNN relu fusion: an op with onednnPostOps applies a next op with onednnAsPostOp as a post-op
   static constexpr bool onednnPostOps = false, onednnAsPostOp = false;
+  // CUDA: the op's own state for one batch size (none unless the op says so)
+  static std::unique_ptr<cuda::LayerState> cudaPrepare(cuda::Ctx&, const LayerGeom&, int) { return nullptr; }
 };
-
-namespace dnn {
-struct OpInit;
-struct Tensor;
-class Op;
-}  // namespace dnn
-namespace cuda {
-struct Call;
-struct LayerState;
-class Ctx;
-}  // namespace cuda
 
 }  // namespace gcn

@@ -26,9 +26,9 @@ struct Conv : OpDefaults {
 
   // reference (reference.cc)
   template <typename T>
-  static void refForward(const RefCall<T>& c) { ref::conv_fwd(c.g, c.s, c.x, c.w, c.b, c.y); }
+  static void refForward(const LayerCall<T>& c) { ref::conv_fwd(c.g, c.s, c.x, c.w, c.b, c.y); }
   template <typename T>
-  static void refBackward(const RefCall<T>& c) {
+  static void refBackward(const LayerCall<T>& c) {
     if (c.params) ref::conv_bwd_weights(c.g, c.s, c.x, c.dy, c.dw, c.db);
     if (c.needDx) ref::conv_bwd_data(c.g, c.s, c.dy, c.w, c.dx);
   }
@@ -36,6 +36,11 @@ struct Conv : OpDefaults {
   // oneDNN (onednn.cc): the layer's op over its input tensor
   static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
   static constexpr bool onednnPostOps = true;  // applies a following relu as a post-op
+
+  // CUDA (cuda.cu): a cuDNN plan per batch size (cudaPrepare)
+  static void cudaForward(const cuda::Call& c);
+  static void cudaBackward(const cuda::Call& c);
+  static std::unique_ptr<cuda::LayerState> cudaPrepare(cuda::Ctx& ctx, const LayerGeom& g, int n);
 };
 
 }  // namespace gcn::ops

@@ -17,7 +17,7 @@ struct Dropout : OpDefaults {
 
   // reference (reference.cc); outside training the mask is all ones
   template <typename T>
-  static void refForward(const RefCall<T>& c) {
+  static void refForward(const LayerCall<T>& c) {
     if (c.train) {
       ref::dropout_fwd(c.inCount(), c.s, c.seed, c.step, c.layer, c.x, c.y, c.ws);
     } else {
@@ -26,12 +26,17 @@ struct Dropout : OpDefaults {
     }
   }
   template <typename T>
-  static void refBackward(const RefCall<T>& c) {
+  static void refBackward(const LayerCall<T>& c) {
     if (c.needDx) ref::dropout_bwd(c.inCount(), c.ws, c.dy, c.dx);
   }
 
   // oneDNN (onednn.cc): the layer's op over its input tensor
   static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
+
+  // CUDA (cuda.cu): the mask is recomputed from the seed of the last forward, which cudaPrepare's state keeps
+  static void cudaForward(const cuda::Call& c);
+  static void cudaBackward(const cuda::Call& c);
+  static std::unique_ptr<cuda::LayerState> cudaPrepare(cuda::Ctx& ctx, const LayerGeom& g, int n);
 };
 
 }  // namespace gcn::ops

@@ -13,14 +13,18 @@ struct Flatten : OpDefaults {
 
   // reference: a copy each way
   template <typename T>
-  static void refForward(const RefCall<T>& c) { std::copy(c.x, c.x + c.inCount(), c.y); }
+  static void refForward(const LayerCall<T>& c) { std::copy(c.x, c.x + c.inCount(), c.y); }
   template <typename T>
-  static void refBackward(const RefCall<T>& c) {
+  static void refBackward(const LayerCall<T>& c) {
     if (c.needDx) std::copy(c.dy, c.dy + c.inCount(), c.dx);
   }
 
   // oneDNN (onednn.cc): the layer's op over its input tensor: none (null), the output is the input tensor
   static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
+
+  // CUDA: nothing to do, the backend aliases the output to the input (view)
+  static void cudaForward(const cuda::Call&) {}
+  static void cudaBackward(const cuda::Call&) {}
 };
 
 }  // namespace gcn::ops

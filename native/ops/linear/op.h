@@ -24,11 +24,11 @@ struct Linear : OpDefaults {
 
   // reference (reference.cc)
   template <typename T>
-  static void refForward(const RefCall<T>& c) {
+  static void refForward(const LayerCall<T>& c) {
     ref::linear_fwd(c.g.n, int(c.g.in.size()), c.s.outFeatures, c.x, c.w, c.b, c.y);
   }
   template <typename T>
-  static void refBackward(const RefCall<T>& c) {
+  static void refBackward(const LayerCall<T>& c) {
     const int in = int(c.g.in.size());
     if (c.params) ref::linear_bwd_weights(c.g.n, in, c.s.outFeatures, c.x, c.dy, c.dw, c.db);
     if (c.needDx) ref::linear_bwd_data(c.g.n, in, c.s.outFeatures, c.dy, c.w, c.dx);
@@ -37,6 +37,10 @@ struct Linear : OpDefaults {
   // oneDNN (onednn.cc): the layer's op over its input tensor
   static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
   static constexpr bool onednnPostOps = true;  // applies a following relu as a post-op
+
+  // CUDA (cuda.cu): cuBLAS
+  static void cudaForward(const cuda::Call& c);
+  static void cudaBackward(const cuda::Call& c);
 };
 
 }  // namespace gcn::ops

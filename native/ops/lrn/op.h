@@ -17,14 +17,18 @@ struct Lrn : OpDefaults {
 
   // reference (reference.cc)
   template <typename T>
-  static void refForward(const RefCall<T>& c) { ref::lrn_fwd(c.g, c.s, c.x, c.y, c.ws); }
+  static void refForward(const LayerCall<T>& c) { ref::lrn_fwd(c.g, c.s, c.x, c.y, c.ws); }
   template <typename T>
-  static void refBackward(const RefCall<T>& c) {
+  static void refBackward(const LayerCall<T>& c) {
     if (c.needDx) ref::lrn_bwd(c.g, c.s, c.x, c.ws, c.dy, c.dx);
   }
 
   // oneDNN (onednn.cc): the layer's op over its input tensor
   static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
+
+  // CUDA (cuda.cu)
+  static void cudaForward(const cuda::Call& c);
+  static void cudaBackward(const cuda::Call& c);
 };
 
 }  // namespace gcn::ops

@@ -20,14 +20,18 @@ struct MaxPool : OpDefaults {
 
   // reference (reference.cc)
   template <typename T>
-  static void refForward(const RefCall<T>& c) { ref::maxpool_fwd(c.g, c.s, c.x, c.y, c.iws); }
+  static void refForward(const LayerCall<T>& c) { ref::maxpool_fwd(c.g, c.s, c.x, c.y, c.iws); }
   template <typename T>
-  static void refBackward(const RefCall<T>& c) {
+  static void refBackward(const LayerCall<T>& c) {
     if (c.needDx) ref::maxpool_bwd(c.g, c.dy, c.iws, c.dx);
   }
 
   // oneDNN (onednn.cc): the layer's op over its input tensor
   static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
+
+  // CUDA (cuda.cu)
+  static void cudaForward(const cuda::Call& c);
+  static void cudaBackward(const cuda::Call& c);
 };
 
 struct AvgPool : OpDefaults {
@@ -37,14 +41,18 @@ struct AvgPool : OpDefaults {
 
   // reference (reference.cc)
   template <typename T>
-  static void refForward(const RefCall<T>& c) { ref::avgpool_fwd(c.g, c.s, c.x, c.y); }
+  static void refForward(const LayerCall<T>& c) { ref::avgpool_fwd(c.g, c.s, c.x, c.y); }
   template <typename T>
-  static void refBackward(const RefCall<T>& c) {
+  static void refBackward(const LayerCall<T>& c) {
     if (c.needDx) ref::avgpool_bwd(c.g, c.s, c.dy, c.dx);
   }
 
   // oneDNN (onednn.cc): the layer's op over its input tensor
   static std::unique_ptr<dnn::Op> onednn(const dnn::OpInit& init, const dnn::Tensor& in);
+
+  // CUDA (cuda.cu)
+  static void cudaForward(const cuda::Call& c);
+  static void cudaBackward(const cuda::Call& c);
 };
 
 }  // namespace gcn::ops
