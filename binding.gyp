@@ -18,6 +18,7 @@
         "native/ops/objective/cpu.cc",
         "native/ops/optim/cpu.cc",
         "native/engine/net.cc",
+        "native/engine/host_net.cc",
         "native/engine/train_step.cc",
         "native/engine/shapes.cc",
         "native/ops/registry.cc",

@@ -65,8 +65,6 @@ class CudaNet final : public Net, public DeviceNodeGrad {
       g_.emplace_back(size_t(info_[i].size));
       check(cudaMemsetAsync(w_.back().get(), 0, bytes, ctx_.stream()), "cudaMemset (parameters)");
       check(cudaMemsetAsync(g_.back().get(), 0, bytes, ctx_.stream()), "cudaMemset (gradients)");
-      values_[i] = Floats();  // the base class's host copies are not used here
-      grads_[i] = Floats();
     }
     for (auto& s : state_) s.resize(info_.size());
     ctx_.sync();
@@ -201,10 +199,6 @@ class CudaNet final : public Net, public DeviceNodeGrad {
   }
 
  private:
-  void checkSlot(size_t i, int s) const {
-    if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
-  }
-
   // The device buffer of an optimizer slot, allocated and zeroed on first use.
   float* slotBuffer(size_t i, int s) {
     checkSlot(i, s);
@@ -312,7 +306,7 @@ class CudaNet final : public Net, public DeviceNodeGrad {
 
   Ctx ctx_;  // declared first: destroyed last
   std::vector<const CudaOp*> ops_;  // per layer
-  std::vector<DeviceBuffer<float>> w_, g_, state_[2];
+  std::vector<DeviceBuffer<float>> w_, g_, state_[2];  // the parameter store: values, gradients, optimizer slots
   std::unique_ptr<Plan> plan_;
   ObjectiveScratch objScratch_;
   DeviceBuffer<NodeSpec> nodes_;  // nodeGrad's nodes

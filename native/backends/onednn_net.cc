@@ -3,10 +3,10 @@
 // once per n and reused; activations stay in oneDNN's layouts and are reordered only at the
 // input, the scores and the nodeGrad node. Each layer's Op comes from its op's entry point (the
 // table onednnOp, built from GCN_OPS). A relu after conv/linear is fused as a post-op.
-// Parameters live in the base class's host buffers; weights are re-packed only after a change.
+// Parameters live in HostNet's host store; weights are re-packed only after a change.
 #include <cstring>
 
-#include "../engine/net.h"
+#include "../engine/host_net.h"
 #include "../ops/registry.h"
 #include "onednn_ops.h"
 
@@ -54,9 +54,9 @@ struct Plan {
   std::vector<NodeIO> nodes;             // per slot, built on first nodeGrad there
 };
 
-class OnednnNet final : public Net {
+class OnednnNet final : public HostNet {
  public:
-  OnednnNet(std::vector<LayerGeom> layers, Shape3 input) : Net(std::move(layers), input) {
+  OnednnNet(std::vector<LayerGeom> layers, Shape3 input) : HostNet(std::move(layers), input) {
     checkSupported(Backend::Onednn, "onednn", layers_);
     for (const LayerGeom& g : layers_) ops_.push_back(&onednnOp(g.spec.kind));
   }
@@ -103,19 +103,19 @@ class OnednnNet final : public Net {
   }
 
   void writeParamRange(size_t i, const float* src, int64_t offset, int64_t count) override {
-    Net::writeParamRange(i, src, offset, count);
+    HostNet::writeParamRange(i, src, offset, count);
     ++version_;
   }
 
   // Every base-class call that changes parameter values must bump version_ (re-packing).
   void sgdStep(float lr, float momentum, float weightDecay) override {
-    Net::sgdStep(lr, momentum, weightDecay);
+    HostNet::sgdStep(lr, momentum, weightDecay);
     ++version_;
   }
 
   void adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled,
                 int64_t step) override {
-    Net::adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    HostNet::adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step);
     ++version_;
   }
 

@@ -1,11 +1,8 @@
 // native/engine/net.cc — backend-independent part of Net: parameter bookkeeping (the shapes each
-// layer's op declares, ops/registry.h), the SGD update on host parameters, node checks and the
-// backend factory.
+// layer's op declares, ops/registry.h), node checks and the backend factory. Parameter values live
+// in each backend's store (engine/host_net.cc for the CPU backends).
 #include "net.h"
 
-#include <cstring>
-
-#include "../ops/optim/optim.h"
 #include "../ops/registry.h"
 
 namespace gcn {
@@ -23,53 +20,10 @@ Net::Net(std::vector<LayerGeom> layers, Shape3 input) : layers_(std::move(layers
       info_.push_back({g.spec.name + "." + p.role, p.shape, size, int(li)});
     }
   }
-  for (const ParamInfo& p : info_) {
-    values_.emplace_back(size_t(p.size));
-    grads_.emplace_back(size_t(p.size));
-    slots_[0].emplace_back();
-    slots_[1].emplace_back();
-  }
 }
 
-void Net::readParam(size_t i, float* dst) const { std::memcpy(dst, values_.at(i).data(), info_[i].size * sizeof(float)); }
-void Net::writeParamRange(size_t i, const float* src, int64_t offset, int64_t count) {
-  std::memcpy(values_.at(i).data() + offset, src, size_t(count) * sizeof(float));
-}
-void Net::readGrad(size_t i, float* dst) const { std::memcpy(dst, grads_.at(i).data(), info_[i].size * sizeof(float)); }
-
-Floats& Net::slot(size_t i, int s) {
+void Net::checkSlot(size_t i, int s) const {
   if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
-  Floats& v = slots_[s][i];
-  if (v.empty()) v = Floats(size_t(info_[i].size));
-  return v;
-}
-
-void Net::readSlot(size_t i, int s, float* dst) const {
-  if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
-  const Floats& v = slots_[s][i];
-  if (v.empty()) std::memset(dst, 0, info_[i].size * sizeof(float));
-  else std::memcpy(dst, v.data(), info_[i].size * sizeof(float));
-}
-
-void Net::writeSlot(size_t i, int s, const float* src) {
-  std::memcpy(slot(i, s).data(), src, info_[i].size * sizeof(float));
-}
-
-void Net::resetSlots() {
-  for (auto& slots : slots_)
-    for (auto& v : slots) v = Floats();
-}
-
-void Net::sgdStep(float lr, float momentum, float weightDecay) {
-  for (size_t i = 0; i < info_.size(); ++i)
-    sgd_step_cpu(info_[i].size, values_[i].data(), grads_[i].data(), momentum == 0.f ? nullptr : slot(i, 0).data(), lr,
-                 momentum, weightDecay);
-}
-
-void Net::adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled, int64_t step) {
-  const AdamParams p{lr, beta1, beta2, eps, weightDecay, decoupled, step};
-  for (size_t i = 0; i < info_.size(); ++i)
-    adam_step_cpu(info_[i].size, values_[i].data(), grads_[i].data(), slot(i, 0).data(), slot(i, 1).data(), p);
 }
 
 void Net::checkNode(const NodeSpec& node) const { checkNodeIn(layers_, node); }
