@@ -13,9 +13,9 @@
 
 #include "../engine/chains.h"
 #include "../ops/contract.h"
-#include "../ops/leapfrog/leapfrog.h"
-#include "../ops/objective/objective.h"
-#include "../ops/optim/optim.h"
+#include "../ops/leapfrog/op.h"
+#include "../ops/objective/op.h"
+#include "../ops/optim/op.h"
 #include "cuda_util.h"
 
 namespace gcn::cuda {
@@ -118,7 +118,7 @@ struct DeviceNodeGrad {
 // per iteration only per-chain scalars cross (step sizes and 1/T in, F_k, |I|^2, |p|^2 out).
 std::unique_ptr<Chains> makeCudaChains(DeviceNodeGrad& net, int chains, int64_t D, const std::vector<NodeSpec>& nodes);
 
-// ---- optimizers (ops/optim/cuda.cu), float arithmetic identical to optim/cpu.cc ----
+// ---- optimizers (ops/optim/cuda.cu), float arithmetic identical to optim/reference.cc ----
 void sgd_step(cudaStream_t s, int64_t count, float* w, const float* g, float* v, float lr, float momentum, float wd);
 void adam_step(cudaStream_t s, int64_t count, float* w, const float* g, float* m, float* v, const AdamParams& p);
 

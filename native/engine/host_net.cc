@@ -1,10 +1,10 @@
 // native/engine/host_net.cc — HostNet: the CPU backends' parameter store (values, gradients and
-// optimizer slots in host memory) and the optimizer updates on it (ops/optim/cpu.cc).
+// optimizer slots in host memory) and the optimizer updates on it (ops/optim/reference.cc).
 #include "host_net.h"
 
 #include <cstring>
 
-#include "../ops/optim/optim.h"
+#include "../ops/optim/op.h"
 
 namespace gcn {
 

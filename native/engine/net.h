@@ -21,7 +21,7 @@ struct OptimizerSpec {
   int64_t step = 1;  // Adam's 1-based step
 };
 
-// Per-batch scalars of a training step or an evaluation (see ops/objective/objective.h).
+// Per-batch scalars of a training step or an evaluation (see ops/objective/op.h).
 struct BatchStats {
   double crossEntropy = 0, ggLogLik = 0;
   int labelled = 0, correct = 0;
