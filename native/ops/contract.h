@@ -36,10 +36,11 @@ int checkedDim(const LayerSpec& l, int64_t v, const char* what);
 // The output of a kernel/stride/padding window sweep over in, with `channels` channels.
 Shape3 windowOut(const LayerSpec& l, Shape3 in, int channels, bool ceil);
 
-// One layer's call: NCHW buffers of T (host on the reference backend, in float, or double for the
-// float64 gradient checks; device on CUDA, whose cuda::Call adds its context). x: (n, in)  y: (n, out), the forward's output, also read by backward.
-// dy: (n, out)  dx: (n, in), written when needDx. w, b: parameters in PyTorch layout (b null without
-// bias); dw, db written when params. ws, iws: the op's workspace, kept from forward to backward.
+// One layer's call: NCHW buffers of T, host ones on the reference backend (float, or double for the
+// float64 gradient checks), device ones on CUDA (whose cuda::Call adds its context and the op state).
+// x: (n, in)  y: (n, out), the forward's output, also read by backward  dy: (n, out)  dx: (n, in),
+// written when needDx. w, b: parameters in PyTorch layout (b null without bias); dw, db written when
+// params. ws, iws: the op's workspace, kept from forward to backward.
 template <typename T>
 struct LayerCall {
   ref::Geom g;
