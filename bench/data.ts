@@ -1,7 +1,8 @@
 // bench/data.ts — `npm run bench:data`: the data pipeline measured in one run, sides interleaved and
 // repeated (median, min–max): storage (flat shards by range vs LMDB), decode + augment per core (JPEG
-// 256 -> random 227 crop), LeNet- and AlexNet-size training steps fed from a prepared store vs from
-// memory, and the peak RSS of a run streaming a 100,000-image store. Writes bench/data-results.md.
+// 256 -> random 227 crop), LeNet- and AlexNet-size training steps (the trainer's fused trainStep) fed
+// from a prepared store, and for AlexNet straight from the JPEG folder, vs from memory, and the peak
+// RSS of a run streaming a 100,000-image store. Writes bench/data-results.md.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -68,17 +69,24 @@ async function decode(): Promise<void> {
   row(['JPEG 256x256 q90 -> random 227 crop, mirror, mean/std -> float32', spread(samples, 1)]);
 }
 
-async function steps(name: string, net: Network, mem: TrainFeed, stream: TrainFeed, batch: number, n: number): Promise<void> {
-  for (const f of [mem, stream]) f.begin({ mean: f.stats().mean, std: f.stats().std });
+async function steps(name: string, net: Network, mem: TrainFeed, stream: TrainFeed, batch: number, n: number, folder?: TrainFeed): Promise<void> {
+  for (const f of [mem, stream, ...(folder ? [folder] : [])]) f.begin({ mean: f.stats().mean, std: f.stats().std });
   await trainSteps(net, mem, batch, 99, 1); // warm-up
   await trainSteps(net, stream, batch, 99, 1);
   const [m, s] = await interleave((r) => trainSteps(net, mem, batch, r, n), (r) => trainSteps(net, stream, batch, r, n));
-  row([name, String(batch), spread(m, batch), spread(s, batch), fmt(ratio(s, m), 3)]);
+  const cells = [name, String(batch), spread(m, batch), spread(s, batch), fmt(ratio(s, m), 3)];
+  if (folder) {
+    // the folder side against memory again, interleaved the same way (decoding every image every epoch)
+    await trainSteps(net, folder, batch, 99, 1);
+    const [m2, d] = await interleave((r) => trainSteps(net, mem, batch, r, n), (r) => trainSteps(net, folder, batch, r, n));
+    cells.push(spread(d, batch), fmt(ratio(d, m2), 3));
+  } else cells.push('', '');
+  row(cells);
 }
 
 async function training(): Promise<void> {
   lines.push('', `### Training step fed from a prepared store (worker threads) vs from memory (${net0()} backend)`, '',
-    '| net | batch | from memory (images/s) | from prepared store (images/s) | prepared / memory step time |', '|---|---|---|---|---|');
+    '| net | batch | from memory (images/s) | from prepared store (images/s) | prepared / memory step time | from the image folder, decoded on the fly (images/s) | folder / memory step time |', '|---|---|---|---|---|---|---|');
   // LeNet-size: 28x28x1, CIFAR-style raw batches of random pixels converted to grey by prepare
   const raw = path.join(work, 'raw');
   writeCifarLike(raw, quick ? 2000 : 6400);
@@ -91,7 +99,10 @@ async function training(): Promise<void> {
   const big = path.join(work, 'big');
   await prepare(path.join(work, 'jpegs'), big, { size: 256, holdout: 0 });
   const alex = Network.create(alexnet({ classes: 4 }), { seed: 1 });
-  await steps('AlexNet', alex, memoryFeedOf(big, 227), openFeed(big, { crop: 227 }), 8, quick ? 1 : 2);
+  const folder = openFeed(path.join(work, 'jpegs'), { crop: 227, size: 256 });
+  await folder.ready();
+  await steps('AlexNet', alex, memoryFeedOf(big, 227), openFeed(big, { crop: 227 }), 8, quick ? 1 : 2, folder);
+  await folder.close();
   alex.dispose();
 }
 

@@ -9,7 +9,6 @@ import { hwcToChw, loadSharp } from '../lib/data/decode';
 import type { TrainFeed } from '../lib/data/feed';
 import { Network } from '../lib/network';
 import { Rng } from '../lib/rng';
-import { computeObjective } from '../lib/train/objectives';
 import { planEpoch } from '../lib/train/batches';
 
 /** Writes `n` 256x256 photo-like JPEGs (smooth gradients, shapes and noise) into dir/<class>/. */
@@ -110,9 +109,7 @@ export async function trainSteps(net: Network, feed: TrainFeed, batch: number, e
   const t0 = performance.now();
   for (let s = 0; s < plan.steps; s++) {
     const { x, y } = await batches.next(s);
-    const scores = await net.forward(x, { train: true });
-    await net.backward(computeObjective(scores, y, net.classes, { kind: 'dg' }).grad);
-    await net.sgdStep({ lr: 1e-4, momentum: 0.9 });
+    await net.trainStep(x, y, { objective: { kind: 'dg' }, optimizer: { kind: 'sgd', lr: 1e-4, momentum: 0.9 } }); // as the trainer does
   }
   batches.close();
   return (performance.now() - t0) / 1e3 / plan.steps;

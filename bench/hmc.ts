@@ -45,7 +45,8 @@ async function layerWide(reps: number): Promise<{ batch: number[]; separate: num
   const net = Network.create(lenet(), { seed: 0 });
   const nodes = Array.from({ length: 50 }, (_, c) => net.node(`conv2:${c}@mean`));
   const one = await hmcStepper(net, nodes.flatMap((n) => Array(8).fill(n)), 400, 0.01);
-  const each = await Promise.all(nodes.map(async (n) => hmcStepper(net, [n], 8, 0.01)));
+  const each = [];
+  for (const n of nodes) each.push(await hmcStepper(net, [n], 8, 0.01)); // one native call at a time per net
   const batch: number[] = [], separate: number[] = [];
   for (let r = 0; r < reps; r++) {
     batch.push((await one.step(10)) * 10);

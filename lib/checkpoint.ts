@@ -1,11 +1,12 @@
-// lib/checkpoint.ts — networks to and from safetensors: parameters as `<layer>.weight` /
+// lib/checkpoint.ts — the checkpoint file: parameters as safetensors `<layer>.weight` /
 // `<layer>.bias` (F32, PyTorch shapes), the spec and preprocessing as JSON under the metadata
 // key `genconvnet`. Files are written to a temp file and renamed, carry a SHA-256 of their data
 // section (metadata key data_sha256, checked on read) and never hold NaN or infinity; a file
-// whose tensors do not fit its spec is refused before any native memory is allocated.
-import { GenConvNetError } from './errors';
+// whose tensors do not fit its spec is refused before any native memory is allocated. Knows no
+// Network: lib/network.ts builds one from readCheckpoint() (loadCheckpoint, Network.load).
+import type { Preprocessing } from './data/preprocess';
+import { GenConvNetError, assertFinite } from './errors';
 import { readSafetensors, writeSafetensors, type SafetensorsContent, type SafetensorsInput } from './io/safetensors';
-import { assertFinite, Network, type NetworkOptions, type Preprocessing } from './network';
 import { parameterShapes, validateSpec, type NetSpec, type ResolvedSpec } from './spec';
 
 export const CHECKPOINT_FORMAT = 'genconvnet/1';
@@ -19,13 +20,27 @@ export interface CheckpointMeta {
   extra?: unknown;
 }
 
+/** What a checkpoint is written from: a Network, or anything with its spec, preprocessing and parameters. */
+export interface CheckpointSource {
+  readonly spec: NetSpec;
+  readonly preprocessing?: Preprocessing;
+  stateDict(): Record<string, { shape: number[]; data: Float32Array }>;
+}
+
+/** A checkpoint file's content, checked against its spec: the parameters it asks for, and the other tensors. */
+export interface CheckpointContent {
+  meta: CheckpointMeta;
+  params: Record<string, { shape: number[]; data: Float32Array }>;
+  others: Record<string, { shape: number[]; data: ArrayLike<number> }>;
+}
+
 /**
  * Writes a network's parameters, spec and preprocessing to a safetensors file atomically.
  * `tensors` adds further tensors (e.g. optimizer state) under names that must not collide.
  * @throws GenConvNetError E_IO when the file cannot be written (no partial file is left).
  */
 export async function saveCheckpoint(
-  net: Network,
+  net: CheckpointSource,
   path: string,
   options: { extra?: unknown; tensors?: Record<string, SafetensorsInput> } = {},
 ): Promise<void> {
@@ -75,14 +90,13 @@ function checkTensorsFit(resolved: ResolvedSpec, content: SafetensorsContent, pa
 }
 
 /**
- * Loads a network from a checkpoint written by saveCheckpoint (or by any tool following its layout).
+ * Reads a checkpoint written by saveCheckpoint (or by any tool following its layout) and checks it
+ * against its spec, before any native memory is allocated: every parameter present, F32, with its
+ * exact shape. `maxBytes` bounds the spec's model as Network.create does.
  * @throws GenConvNetError E_CHECKPOINT for a truncated file, a file that is not safetensors, missing
- * metadata, an invalid spec, or tensors that do not match the spec (naming which).
+ * metadata, an invalid spec, or tensors that do not match the spec (naming which); E_IO when it cannot be read.
  */
-export async function loadCheckpoint(
-  path: string,
-  options: NetworkOptions = {},
-): Promise<{ net: Network; meta: CheckpointMeta; tensors: Record<string, { shape: number[]; data: ArrayLike<number> }> }> {
+export async function readCheckpoint(path: string, options: { maxBytes?: number } = {}): Promise<CheckpointContent> {
   const content = await readSafetensors(path);
   const meta = parseMeta(path, content.metadata.genconvnet);
   let resolved: ResolvedSpec;
@@ -92,24 +106,12 @@ export async function loadCheckpoint(
     throw new GenConvNetError('E_CHECKPOINT', `Expected a valid network spec in ${path}: ${(err as Error).message}`, { cause: err });
   }
   checkTensorsFit(resolved, content, path);
-  const params: Record<string, { shape: number[]; data: Float32Array }> = {};
-  const others: Record<string, { shape: number[]; data: ArrayLike<number> }> = {};
-  const net = Network.create(meta.spec, { ...options, preprocessing: options.preprocessing ?? meta.preprocessing });
-  try {
-    const names = new Set(net.parameters.map((p) => p.name));
-    for (const [name, t] of Object.entries(content.tensors)) {
-      if (!names.has(name)) {
-        others[name] = { shape: t.shape, data: t.data as ArrayLike<number> };
-        continue;
-      }
-      if (t.dtype !== 'F32') throw new GenConvNetError('E_CHECKPOINT', `Expected dtype F32 for tensor ${name} in ${path} but received ${t.dtype}`);
-      params[name] = { shape: t.shape, data: t.data as Float32Array };
-    }
-    net.loadStateDict(params);
-  } catch (err) {
-    net.dispose();
-    if (err instanceof GenConvNetError && err.code === 'E_CHECKPOINT') throw new GenConvNetError('E_CHECKPOINT', `${err.message} (in ${path})`, { cause: err });
-    throw err;
+  const names = new Set(parameterShapes(resolved).map((p) => p.name));
+  const params: CheckpointContent['params'] = {};
+  const others: CheckpointContent['others'] = {};
+  for (const [name, t] of Object.entries(content.tensors)) {
+    if (names.has(name)) params[name] = { shape: t.shape, data: t.data as Float32Array };
+    else others[name] = { shape: t.shape, data: t.data as ArrayLike<number> };
   }
-  return { net, meta, tensors: others };
+  return { meta, params, others };
 }

@@ -45,6 +45,12 @@ export function describe(value: unknown): string {
   return `an object with keys ${JSON.stringify(Object.keys(value as object).slice(0, 8))}`;
 }
 
+/** Checks that every value is finite, naming the first offender. */
+export function assertFinite(data: Float32Array, name: string): void {
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i])) throw new GenConvNetError('E_NOT_FINITE', `Expected finite values for ${name} but received ${data[i]} at index ${i}`);
+}
+
 /** Builds the house-format error: `Expected <what> for <name> but received <value>`. */
 export function expected(what: string, name: string, received: unknown, code: ErrorCode = 'E_INVALID_ARGUMENT'): GenConvNetError {
   return new GenConvNetError(code, `Expected ${what} for ${name} but received ${describe(received)}`);

@@ -8,7 +8,8 @@ export { presets, preset, lenet, alexnet, cifar, type PresetName } from './prese
 export { validateSpec, poolOutSize, type NetSpec, type LayerConfig, type InitSpec, type ResolvedSpec } from './spec';
 export { resolveNode, type Node, type NodeRef } from './nodes';
 export { Rng } from './rng';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type CheckpointMeta } from './checkpoint';
+export { saveCheckpoint, CHECKPOINT_FORMAT, type CheckpointMeta } from './checkpoint';
+export { loadCheckpoint } from './network';
 export { readSafetensors, writeSafetensors, parseSafetensors } from './io/safetensors';
 export { loadMnist, loadFashionMnist, loadDataset, type DatasetName } from './data/mnist';
 export { readIdx, parseIdx } from './data/idx';

@@ -1,7 +1,8 @@
-// lib/native.ts — the only place that loads the native addon: a local build/Release first, else
-// the prebuild for this platform (as node-gyp-build orders them), or exactly the file
-// GENCONVNET_ADDON names (the sanitizer build). The binding's shape is typed once here, CUDA
-// functions included, and every call goes through a wrapper: a native failure becomes a
+// lib/native.ts — the only place that loads the native addon (once): exactly the file
+// GENCONVNET_ADDON names when it is set (the sanitizer build; nothing else is tried), else the first
+// that loads of build/Release/genconvnet.node (a local node-gyp or CMake build) and the .node files
+// in prebuilds/<platform>-<arch>/ (the package's prebuild). The binding's shape is typed once here,
+// CUDA functions included, and every call goes through a wrapper: a native failure becomes a
 // GenConvNetError with its stable code and the caller's JavaScript stack (as sharp's nativeError
 // does); a load failure becomes one GenConvNetError that says what to do.
 import { existsSync, readdirSync } from 'node:fs';
@@ -164,15 +165,6 @@ export interface NativeBinding {
     classes: number,
     lambda: number,
   ): { grad: Float32Array; crossEntropy: number; ggLogLik: number; labelled: number; correct: number };
-  /** Float64 forward (and backward) on the reference kernels, for gradient checks. */
-  reference64(
-    layers: NativeLayer[],
-    input: [number, number, number],
-    params: Float64Array[],
-    x: Float64Array,
-    n: number,
-    options: { dscores?: Float64Array; node?: NativeNode; train?: boolean; seed?: number },
-  ): { scores: Float64Array; paramGrads?: Float64Array[]; inputGrad?: Float64Array; nodeValues?: Float64Array };
 }
 
 let cached: NativeBinding | undefined;
@@ -253,7 +245,8 @@ function tryLoad(file: string): NativeBinding | string {
 }
 
 /**
- * Loads the addon from a package root: a local build (build/Release) first, then the prebuild for this platform.
+ * Loads the addon from a package root: build/Release/genconvnet.node first, then each .node file in
+ * prebuilds/<platform>-<arch>/; the first that loads is returned.
  * @throws GenConvNetError E_NATIVE_LOAD listing every place tried and why it failed, and what to do.
  */
 export function loadNativeFrom(root: string): NativeBinding {
@@ -276,8 +269,9 @@ export function loadNativeFrom(root: string): NativeBinding {
 }
 
 /**
- * Loads the addon once (a local build wins over the prebuild, as node-gyp-build does).
- * @throws GenConvNetError E_NATIVE_LOAD listing the causes it tried and how to build the addon.
+ * Loads the addon once: the file GENCONVNET_ADDON names when set, else loadNativeFrom(packageRoot).
+ * @throws GenConvNetError E_NATIVE_LOAD naming the GENCONVNET_ADDON file and why it did not load, or
+ * listing every place loadNativeFrom tried and how to build the addon.
  */
 export function loadNative(): NativeBinding {
   if (!cached) cached = process.env.GENCONVNET_ADDON ? loadAddonFile(process.env.GENCONVNET_ADDON) : loadNativeFrom(packageRoot);

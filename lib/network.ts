@@ -2,7 +2,9 @@
 // on a chosen backend, it runs forward/backward, input gradients of nodes and SGD steps as
 // Promises, and exposes parameters by name in PyTorch's shapes. dispose() frees native memory.
 import { type BackendName, type Device, resolveBackend } from './backend';
-import { GenConvNetError, expected } from './errors';
+import { readCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
+import type { Preprocessing } from './data/preprocess';
+import { GenConvNetError, assertFinite, expected } from './errors';
 import { loadNative, type NativeChains, type NativeNet } from './native';
 import { type Node, type NodeRef, resolveNode } from './nodes';
 import { preset } from './presets';
@@ -12,17 +14,7 @@ import { type InitSpec, type NetSpec, type ResolvedSpec, specBytes, validateSpec
 import type { Objective } from './train/objectives';
 import { lambdaOf, stepResult, toNativeOptimizer, type OptimizerOptions, type TrainStepResult } from './train/step';
 
-/** How images were preprocessed before entering the net; stored in checkpoints. */
-export interface Preprocessing {
-  /** Per-channel mean subtracted from raw pixels in [0, 1]. */
-  mean: number[];
-  /** Per-channel divisor applied after subtracting the mean. */
-  std: number[];
-  imageShape: [number, number, number];
-  classNames: string[];
-  /** Std of the preprocessed training pixels: the sampler's default sigma (SPEC 4). */
-  sigma?: number;
-}
+export type { Preprocessing } from './data/preprocess';
 
 export interface NetworkOptions {
   device?: Device;
@@ -38,12 +30,6 @@ export interface ParameterInfo {
   name: string;
   shape: number[];
   layer: string;
-}
-
-/** Checks that every value is finite, naming the first offender. */
-export function assertFinite(data: Float32Array, name: string): void {
-  for (let i = 0; i < data.length; i++)
-    if (!Number.isFinite(data[i])) throw new GenConvNetError('E_NOT_FINITE', `Expected finite values for ${name} but received ${data[i]} at index ${i}`);
 }
 
 /** Values drawn per native write in initialize() (4 MiB). */
@@ -312,8 +298,6 @@ export class Network {
    * @throws GenConvNetError E_IO when the file cannot be written.
    */
   async save(path: string, options: { extra?: unknown } = {}): Promise<void> {
-    // imported here, not at the top: checkpoint.ts builds Networks, so a static import would be a cycle
-    const { saveCheckpoint } = await import('./checkpoint');
     await saveCheckpoint(this, path, options);
   }
 
@@ -322,7 +306,6 @@ export class Network {
    * @throws GenConvNetError E_CHECKPOINT for a bad file (truncated, not safetensors, tensors not matching the spec).
    */
   static async load(path: string, options: NetworkOptions = {}): Promise<Network> {
-    const { loadCheckpoint } = await import('./checkpoint');
     return (await loadCheckpoint(path, options)).net;
   }
 
@@ -364,4 +347,27 @@ export class Network {
     if (this.native) this.native.dispose();
     this.native = null;
   }
+}
+
+/**
+ * Loads a network from a checkpoint written by saveCheckpoint (or by any tool following its layout),
+ * with its metadata and the file's other tensors (e.g. optimizer state).
+ * @throws GenConvNetError E_CHECKPOINT for a truncated file, a file that is not safetensors, missing
+ * metadata, an invalid spec, or tensors that do not match the spec (naming which); E_IO when it
+ * cannot be read; what Network.create throws for the options.
+ */
+export async function loadCheckpoint(
+  path: string,
+  options: NetworkOptions = {},
+): Promise<{ net: Network; meta: CheckpointMeta; tensors: Record<string, { shape: number[]; data: ArrayLike<number> }> }> {
+  const { meta, params, others } = await readCheckpoint(path, { maxBytes: options.maxBytes });
+  const net = Network.create(meta.spec, { ...options, preprocessing: options.preprocessing ?? meta.preprocessing });
+  try {
+    net.loadStateDict(params);
+  } catch (err) {
+    net.dispose();
+    if (err instanceof GenConvNetError && err.code === 'E_CHECKPOINT') throw new GenConvNetError('E_CHECKPOINT', `${err.message} (in ${path})`, { cause: err });
+    throw err;
+  }
+  return { net, meta, tensors: others };
 }

@@ -4,14 +4,19 @@
 // the one command that installs it. Plain JavaScript: it runs before the TypeScript is built.
 'use strict';
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 
+// The addon lib/native.ts would load: a local build/Release/genconvnet.node (named: node-gyp-build
+// takes the first .node there, which may be the test-only genconvnet_test.node), else the prebuild.
 function prebuildLoads() {
   try {
-    const file = require('node-gyp-build').resolve(root);
-    return { file, binding: require(file) };
+    const local = path.join(root, 'build', 'Release', 'genconvnet.node');
+    const file = fs.existsSync(local) ? local : require('node-gyp-build').resolve(root);
+    const binding = require(file);
+    return typeof binding.NativeNet === 'function' ? { file, binding } : null;
   } catch (err) {
     return null;
   }

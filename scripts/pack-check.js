@@ -2,7 +2,8 @@
 // scripts/pack-check.js — run by scripts/pack-test.sh inside an empty project where the packed
 // tarball was installed (no compiler, no system oneDNN, no CUDA toolkit, no GPU): the CPU backends
 // train a step, `device: 'auto'` picks one silently, `device: 'cuda'` throws E_BACKEND naming what is
-// missing, and cudaStatus() lists where the driver, cuDNN and cuBLAS were looked for. Exits 1 on failure.
+// missing, cudaStatus() lists where the driver, cuDNN and cuBLAS were looked for, and the package holds
+// the shipped addon only (no test-only module, no float64 checker exported). Exits 1 on failure.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -82,7 +83,17 @@ function checkCuda() {
   fs.rmSync(fake.venv, { recursive: true, force: true });
 }
 
+// the test-only module (binding.gyp target genconvnet_test) is never shipped, nor its functions
+function checkShippedAddon() {
+  const root = path.dirname(require.resolve('genconvnet/package.json'));
+  const modules = fs.readdirSync(root, { recursive: true }).filter((f) => f.endsWith('.node'));
+  check(modules.length > 0 && modules.every((f) => path.basename(f) === 'genconvnet.node'), `the package's native modules are genconvnet.node only (${modules})`);
+  const binding = require('genconvnet/dist/lib/native.js').loadNative();
+  check(!('reference64' in binding), 'the shipped addon does not export reference64');
+}
+
 (async () => {
+  checkShippedAddon();
   const backends = g.availableBackends();
   check(backends.includes('onednn') && backends.includes('reference'), `CPU backends present (${backends})`);
   const fast = await trainStep('onednn');

@@ -3,13 +3,13 @@
 // stated batch is refused with E_SPEC naming the bytes and the largest layer before any native
 // allocation (case 13); Network.forward refuses a batch above the budget.
 import test from 'ava';
-import { availableBackends } from '../lib/backend';
 import { GenConvNetError } from '../lib/errors';
 import { Network } from '../lib/network';
 import { lenet } from '../lib/presets';
 import { validateSpec, type NetSpec } from '../lib/spec';
 import type { NativeNet } from '../lib/native';
 import { runChild } from './helpers/child';
+import { cpuBackends } from './helpers/skip';
 
 function specError(t: import('ava').ExecutionContext, f: () => unknown, pattern: RegExp): void {
   const err = t.throws(f, { instanceOf: GenConvNetError });
@@ -66,7 +66,7 @@ test('GENCONVNET_MAX_BYTES sets the default budget', (t) => {
 // Creating a net once held ~3x its weights at peak (a JS copy of each parameter, then zeroed
 // gradients): now the weights are drawn in 4 MiB runs and gradients are committed on first write.
 test('case 13: creating a net commits its weights once (peak resident growth under 1.25x the weights)', (t) => {
-  for (const backend of ['reference', ...(availableBackends().includes('onednn') ? ['onednn'] : [])]) {
+  for (const backend of cpuBackends()) {
     const r = runChild(`
       const spec = { input: [1, 28, 28], layers: [{ type: 'flatten' }, { type: 'linear', name: 'fc', out: 64000 }] };
       const before = process.resourceUsage().maxRSS * 1024;

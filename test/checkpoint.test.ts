@@ -5,9 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from '../lib/checkpoint';
+import { saveCheckpoint } from '../lib/checkpoint';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors';
-import { Network } from '../lib/network';
+import { loadCheckpoint, Network } from '../lib/network';
 import { lenet } from '../lib/presets';
 
 async function tmpdir(): Promise<string> {

@@ -1,12 +1,14 @@
 // test/native.test.ts — lib/native.ts's wrapper: every native failure, thrown synchronously or
 // rejected by an AsyncWorker, arrives as a GenConvNetError with its stable code, a message in the
-// house format and the stack of the JavaScript caller; cudaStatus()/setCudaOptions() are public.
+// house format and the stack of the JavaScript caller; cudaStatus()/setCudaOptions() are public; the
+// float64 checker is not in the shipped addon (test/helpers/test-addon.ts loads it).
 import test from 'ava';
 import { cudaStatus, setCudaOptions } from '../lib/backend';
 import { GenConvNetError } from '../lib/errors';
 import { loadNative, nativeError } from '../lib/native';
 import { Network } from '../lib/network';
 import type { NetSpec } from '../lib/spec';
+import { loadTestAddon } from './helpers/test-addon';
 
 const spec: NetSpec = { input: [1, 4, 4], layers: [{ type: 'flatten', name: 'flat' }, { type: 'linear', name: 'fc', out: 3 }] };
 
@@ -72,4 +74,9 @@ test('cudaStatus and setCudaOptions are public and typed', (t) => {
     setCudaOptions({ tf32: status.tf32 });
   }
   t.pass();
+});
+
+test('the shipped addon exports no test facility: the float64 checker is in the test-only module', (t) => {
+  t.false('reference64' in loadNative());
+  t.is(typeof loadTestAddon().reference64, 'function');
 });

@@ -3,11 +3,12 @@
 // every bad-input path (shape, non-finite values, unknown nodes, disposed and busy nets).
 import test from 'ava';
 import { GenConvNetError } from '../lib/errors';
-import { loadNative } from '../lib/native';
 import { Network } from '../lib/network';
 import { cifar, lenet } from '../lib/presets';
 import { Rng } from '../lib/rng';
+import { relDiff } from './helpers/compare';
 import { nodeGradcheck } from './helpers/gradcheck';
+import { loadTestAddon } from './helpers/test-addon';
 
 const tiny = {
   input: [2, 9, 9] as [number, number, number],
@@ -31,15 +32,6 @@ function randomInput(net: Network, n: number, seed = 3): Float32Array {
   return new Rng(seed).fillNormal(new Float32Array(n * c * h * w)) as Float32Array;
 }
 
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / (den || 1);
-}
-
 for (const [name, spec] of [['tiny', tiny], ['lenet', lenet()], ['cifar', cifar()]] as const) {
   test(`float32 engine matches the float64 reference: ${name}`, async (t) => {
     const net = Network.create(spec, { backend: 'reference', seed: 5 });
@@ -49,9 +41,9 @@ for (const [name, spec] of [['tiny', tiny], ['lenet', lenet()], ['cifar', cifar(
     const dscores = new Rng(9).fillNormal(new Float32Array(scores.length)) as Float32Array;
     await net.backward(dscores);
     const params = net.parameters.map((p) => Float64Array.from(net.getParameter(p.name)));
-    const ref = loadNative().reference64(net.resolved.layers.map((l) => l.native), net.inputShape, params, Float64Array.from(x), n, { dscores: Float64Array.from(dscores) });
-    t.true(maxRelErr(scores, ref.scores) < 1e-5, 'scores');
-    net.parameters.forEach((p, i) => t.true(maxRelErr(net.getGradient(p.name), ref.paramGrads![i]) < 1e-4, p.name));
+    const ref = loadTestAddon().reference64(net.resolved.layers.map((l) => l.native), net.inputShape, params, Float64Array.from(x), n, { dscores: Float64Array.from(dscores) });
+    t.true(relDiff(scores, ref.scores) < 1e-5, 'scores');
+    net.parameters.forEach((p, i) => t.true(relDiff(net.getGradient(p.name), ref.paramGrads![i]) < 1e-4, p.name));
     net.dispose();
   });
 }
@@ -64,9 +56,9 @@ for (const node of ['fc2:3', 'conv2:1@1,0', 'conv2:5@mean', 'relu1:2@4,4', 'norm
     const x = randomInput(net, 2);
     const { values, grad } = await net.inputGradient(x, node);
     const params = net.parameters.map((p) => Float64Array.from(net.getParameter(p.name)));
-    const ref = loadNative().reference64(net.resolved.layers.map((l) => l.native), net.inputShape, params, Float64Array.from(x), 2, { node: resolved });
-    t.true(maxRelErr(values, ref.nodeValues!) < 1e-5);
-    t.true(maxRelErr(grad, ref.inputGrad!) < 1e-4);
+    const ref = loadTestAddon().reference64(net.resolved.layers.map((l) => l.native), net.inputShape, params, Float64Array.from(x), 2, { node: resolved });
+    t.true(relDiff(values, ref.nodeValues!) < 1e-5);
+    t.true(relDiff(grad, ref.inputGrad!) < 1e-4);
     net.dispose();
   });
 }

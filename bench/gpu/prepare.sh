@@ -47,7 +47,7 @@ if [ "$prebuilt" = 1 ]; then
   if command -v nvcc >/dev/null && command -v cmake >/dev/null; then
     echo "== prebuilt CUDA addon (no oneDNN) -> $D/prebuilt/genconvnet.node"
     tmp=$(mktemp -d)
-    GENCONVNET_NO_ONEDNN=1 cmake -S . -B "$tmp" -DCMAKE_BUILD_TYPE=Release -DGCN_OUTPUT_DIR="$PWD/$D/prebuilt" >"$tmp.log" 2>&1 &&
+    GENCONVNET_NO_ONEDNN=1 cmake -S . -B "$tmp" -DCMAKE_BUILD_TYPE=Release -DGCN_TEST_MODULE=OFF -DGCN_OUTPUT_DIR="$PWD/$D/prebuilt" >"$tmp.log" 2>&1 &&
       cmake --build "$tmp" -j"$(nproc)" >>"$tmp.log" 2>&1 || { tail -30 "$tmp.log"; rm -rf "$tmp"; exit 1; }
     rm -rf "$tmp" "$tmp.log"
   else

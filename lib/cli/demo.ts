@@ -23,6 +23,7 @@ export interface DemoOptions {
   steps: number;
   leapfrog: number;
   temperature: number;
+  channelTemperature: number;
   device: 'auto' | 'cpu' | 'cuda';
   quick?: boolean;
 }
@@ -37,11 +38,11 @@ async function runDemo(o: DemoOptions): Promise<void> {
   const { net, history } = await train({ model: 'lenet', phases: o.phases, outDir: o.out, device: o.device, lr: 0.01, seed: 1, maxStepsPerEpoch: o.quick ? 60 : undefined, onEvent: trainReporter(false) });
   const model = path.join(o.out, 'model.safetensors');
   try {
-    process.stderr.write(`stage 2/3: sampling every class and every conv channel (layer-wide batches, T = ${o.temperature} x each node's std on data, MAP baseline), then Langevin\n`);
+    process.stderr.write(`stage 2/3: sampling every class and every conv channel (layer-wide batches, T = ${o.temperature} (classes) and ${o.channelTemperature} (channels) x each node's std on data, MAP baseline), then Langevin\n`);
     const bar = new ProgressBar();
     const data = trainingImages(net, 'mnist', o.quick ? 300 : 1000);
     const { rows, summaries } = await sampleGallery(net, model, path.join(o.out, 'samples'), data, {
-      chains: o.chains, warmup: o.warmup, steps: o.steps, leapfrog: o.leapfrog, temperature: o.temperature, channelChains: o.quick ? 2 : 4,
+      chains: o.chains, warmup: o.warmup, steps: o.steps, leapfrog: o.leapfrog, temperature: o.temperature, channelTemperature: o.channelTemperature, channelChains: o.quick ? 2 : 4,
       perLayer: { conv1: 2, conv2: 3 }, onStage: (what, total) => (bar.done(), bar.start(what, total)), onProgress: (i) => bar.update(i),
     });
     bar.done();
@@ -65,7 +66,8 @@ export function demoCommand(): Command {
     .option('--warmup <n>', 'warm-up iterations per node', int(0, 1_000_000), 100)
     .option('--steps <n>', 'kept iterations per node', int(1, 1_000_000), 100)
     .option('-L, --leapfrog <n>', 'leapfrog steps per iteration', int(1, 10000), 10)
-    .option('-T, --temperature <t>', "sampling temperature in units of each node's response std on data (low T sharpens the tilt)", range(0, 1e6), 0.02)
+    .option('-T, --temperature <t>', "class rows' sampling temperature in units of each node's response std on data (low T sharpens the tilt)", range(0, 1e6), 0.005)
+    .option('--channel-temperature <t>', "channel rows' sampling temperature, same units", range(0, 1e6), 0.02)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--quick', 'a one-minute version (60 steps per epoch, fewer samples)')
     .action(async (o) => {

@@ -7,7 +7,7 @@ import { preprocess } from '../data/preprocess';
 import { Network } from '../network';
 import { assessOnDatasets, formatAssessment } from '../train/assess';
 import { evaluate } from '../train/evaluate';
-import { dataTrainOptions, evalPrepared, recipeHelp } from './data';
+import { dataTrainOptions, evalPrepared, recipeHelp, reportExcluded } from './data';
 import { train, type TrainEvent } from '../train/trainer';
 import type { LabelKeep } from '../train/labels';
 import { int, modelSpec, num, oneOf, range, seedArg } from './args';
@@ -17,12 +17,17 @@ import { checkRunDir } from './rundir';
 
 const OVERRIDABLE = ['lr', 'momentum', 'weightDecay', 'schedule', 'warmupEpochs', 'phases', 'maxStepsPerEpoch', 'batch', 'labelledPerBatch', 'optimizer'] as const;
 
+const HOLDOUT = num((n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
+
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** Prints one line per epoch and drives the bar from step events. */
 export function trainReporter(json: boolean, bar = new ProgressBar()): (e: TrainEvent) => void {
   return (e) => {
-    if (e.type === 'start') process.stderr.write(`training on ${e.backend}: ${e.epochs} epochs x ${e.stepsPerEpoch} steps${e.startEpoch ? `, resuming after epoch ${e.startEpoch}` : ''}\n`);
+    if (e.type === 'start') {
+      reportExcluded(e.excluded);
+      process.stderr.write(`training on ${e.backend}: ${e.epochs} epochs x ${e.stepsPerEpoch} steps${e.startEpoch ? `, resuming after epoch ${e.startEpoch}` : ''}\n`);
+    }
     else if (e.type === 'step') {
       if (e.step === 0) bar.start(`epoch ${e.epoch + 1}`, e.steps);
       bar.update(e.step + 1, `loss ${e.loss.toFixed(4)} lr ${e.lr.toPrecision(3)}`);
@@ -46,7 +51,9 @@ export function trainCommand(): Command {
     .option('-m, --model <preset|file>', 'preset (lenet, alexnet, cifar) or JSON spec file', 'lenet')
     .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
     .option('--data-dir <dir>', 'directory of IDX files (default: the embedded MNIST / Debian Fashion-MNIST)')
-    .option('--data <dir>', 'a prepared directory (genconvnet prepare), streamed with random crops and mirrors; a preset model gets its classes')
+    .option('--data <dir>', 'a prepared directory (genconvnet prepare) or an image folder (decoded every epoch), streamed with random crops and mirrors; a preset model gets its classes')
+    .option('--size <n>', 'with --data an image folder: the side images are decoded to (shorter side, centre crop) before the crop (default 256)', int(1, 4096))
+    .option('--holdout <f>', 'with --data one folder of classes: fraction of each class held out as the test split (default 0.1)', HOLDOUT)
     .option('--recipe <name>', 'a full training setup: alexnet-imagenet (bvlc_alexnet solver, GG then DG); explicit options override it')
     .option('--workers <n>', 'data loader threads for --data', int(1, 256))
     .option('-p, --phases <schedule>', "objectives per epoch, e.g. 'gg:1,dg:3', 'mix0.5:2,dg:2' or 'mix1-0:4' (lambda*GG + (1-lambda)*DG, lambda linear 1 to 0)", 'gg:1,dg:3')
@@ -96,7 +103,9 @@ export function evalCommand(): Command {
     .argument('<model>', 'checkpoint (.safetensors) written by train')
     .option('-d, --dataset <name>', 'mnist or fashion-mnist', oneOf(['mnist', 'fashion-mnist'] as const), 'mnist')
     .option('--data-dir <dir>', 'directory of IDX files')
-    .option('--data <dir>', 'a prepared directory: its test split, centre-cropped to the model\'s input')
+    .option('--data <dir>', 'a prepared directory or an image folder: its test split, centre-cropped to the model\'s input')
+    .option('--size <n>', 'with --data an image folder: the side images are decoded to before the centre crop (as in training; default 256)', int(1, 4096))
+    .option('--holdout <f>', 'with --data one folder of classes: the held-out fraction training used (default 0.1)', HOLDOUT)
     .option('-b, --batch <n>', 'evaluation batch (also the GG reference set size)', int(1, 65536), 1000)
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--ood <dataset>', 'also measure ECE, NLL and OOD detection against this dataset\'s test images', oneOf(['mnist', 'fashion-mnist'] as const))
@@ -114,7 +123,7 @@ export function evalCommand(): Command {
         return;
       }
       let r, name: string;
-      if (o.data) (r = await evalPrepared(net, o.data, o.batch)), (name = o.data);
+      if (o.data) (r = await evalPrepared(net, o.data, o.batch, { size: o.size, holdout: o.holdout })), (name = o.data);
       else {
         const data = loadDataset(o.dataset, { dir: o.dataDir }).test;
         const x = net.preprocessing ? preprocess(data.images, data.shape, net.preprocessing) : data.images;

@@ -34,6 +34,20 @@ export function hwcToChw(hwc: Uint8Array, channels: number, h: number, w: number
   return out;
 }
 
+/** How every file is opened: fail on libvips errors (not warnings), refuse images over 2^28 pixels. */
+const READ = { failOn: 'error', limitInputPixels: 1 << 28 } as const;
+
+/**
+ * Reads one image file's header only, as {@link decodeImage} opens it (a cheap check, not a decode:
+ * a file truncated after its header passes).
+ * @throws Error from libvips for a missing, unreadable or foreign file or a corrupt header, or for an image
+ * over the pixel limit
+ */
+export async function probeImage(file: string): Promise<void> {
+  const { width = 0, height = 0 } = await loadSharp()(file, READ).metadata();
+  if (width * height > READ.limitInputPixels) throw new Error(`Input image exceeds pixel limit (${width}x${height})`);
+}
+
 /**
  * Decodes one image file (or buffer) to `channels` x size x size uint8 in CHW order.
  * @param input a file path or the encoded bytes
@@ -45,7 +59,7 @@ export function hwcToChw(hwc: Uint8Array, channels: number, h: number, w: number
 export async function decodeImage(input: string | Uint8Array, size: number, channels: 1 | 3): Promise<Uint8Array> {
   const sharp = loadSharp();
   const src = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const { data, info } = await sharp(src, { failOn: 'error', limitInputPixels: 1 << 28 })
+  const { data, info } = await sharp(src, READ)
     .flatten({ background: '#000000' })
     .resize(size, size, { fit: 'cover', position: 'centre' })
     .toColourspace(channels === 1 ? 'b-w' : 'srgb')

@@ -1,7 +1,7 @@
 // lib/data/feed.ts — what the trainer consumes: a TrainFeed hands out preprocessed batches (Float32Array
 // images, Int32Array labels) for (epoch, step) and test batches, whichever native call consumes them.
 // memoryFeed wraps an in-memory DatasetSplit (MNIST, Fashion-MNIST, ...) exactly as the trainer always
-// batched it; lib/data/loader.ts streams a prepared store through worker threads.
+// batched it; lib/data/loader.ts streams a prepared store or an image folder through worker threads.
 import { computeStats, type DatasetSplit } from './dataset';
 import { preprocess } from './preprocess';
 import type { EpochPlan } from '../train/batches';
@@ -31,6 +31,10 @@ export interface TrainFeed {
   readonly classes: string[];
   readonly trainLabels: Int32Array;
   readonly testLabels: Int32Array;
+  /** Resolves once the labels, name and stats() are known (a folder feed reads its headers first); optional. */
+  ready?(): Promise<void>;
+  /** Images the source lists that the feed left out, with the reason (a folder feed's unreadable files). */
+  readonly excluded?: readonly { split: string; name: string; reason: string }[];
   /** Per-channel mean and std of the raw training pixels in [0, 1]. */
   stats(): Normalization;
   /** Fixes the preprocessing applied to every batch; called once before the first batch. */

@@ -1,118 +1,175 @@
-// lib/data/loader.ts — the streaming TrainFeed over a prepared store: batches are read by range, cropped,
-// mirrored and normalized in worker threads, `prefetch` steps ahead of the one being trained, so host
-// memory is bounded by (prefetch + workers) batches whatever the dataset size. What a batch holds is a
-// function of (seed, epoch, step) only: workers may finish in any order, results are keyed by step.
+// lib/data/loader.ts — the streaming TrainFeed over a prepared store or, decoding on the fly, an image
+// folder: batches are read (or decoded), cropped, mirrored and normalized in worker threads, `prefetch`
+// steps ahead of the one being trained, so host memory is bounded by (prefetch + 1) batches plus one image
+// per worker whatever the dataset size. What a batch holds is a function of (seed, epoch, step) only, and
+// the same from a folder as from its prepared store: workers may finish in any order, results are keyed by step.
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { expected, GenConvNetError, type ErrorCode } from '../errors';
-import { planCrops, preprocessLut, type AugmentMode } from './augment';
+import { existsSync } from 'node:fs';
+import { expected, GenConvNetError } from '../errors';
+import { planCrops, preprocessLut, type AugmentMode, type CropPlan } from './augment';
+import { loadSharp } from './decode';
 import type { Batch, EpochBatches, Normalization, TrainFeed } from './feed';
-import { openStore, type SplitName, type StoreMeta } from './store';
+import { openFolder, type Excluded } from './folder';
+import { Pool } from './pool';
+import { openSource, sourceKind, type SourceOptions } from './sources';
+import { labelsPath, metaPath, openStore, readMeta, type SplitName, type StoreMeta } from './store';
+import type { WorkerSource } from './loader_worker';
 import type { EpochPlan } from '../train/batches';
 
-export interface LoaderOptions {
+export interface LoaderOptions extends SourceOptions {
   /** Side of the model's input (default: the stored size); training crops it at random when smaller. */
   crop?: number;
   /** Random horizontal mirror in training (default: when crop < stored size). */
   mirror?: boolean;
   /** Random crop position in training (default: when crop < stored size); test batches use the centre. */
   randomCrop?: boolean;
-  /** Worker threads (default: min(4, cores)). */
+  /** Worker threads (default: min(4, cores)). More than 4 decoding workers need UV_THREADPOOL_SIZE raised. */
   workers?: number;
   /** Batches assembled ahead of the step being trained (default 2). */
   prefetch?: number;
+  /** An image folder: side of the square images it is decoded to (shorter side, centre crop), default 256. A store has its own. */
+  size?: number;
+  /** An image folder: 1 (grey) or 3 (RGB), default 3. A store has its own. */
+  channels?: 1 | 3;
+  /** An image folder: training images decoded for the normalization statistics (default 1000; all when fewer). */
+  statsImages?: number;
+  /** An image folder: the splits to open (default both; evaluation needs only 'test'). */
+  splits?: SplitName[];
 }
 
-interface Pending {
-  resolve: (x: Float32Array) => void;
-  reject: (e: Error) => void;
+/** What a feed serves, known once it is ready. */
+export interface FeedContents {
+  name: string;
+  classes: string[];
+  labels: Record<SplitName, Int32Array>;
+  /** An image folder: the file of each image, per split (indexed like `labels`). */
+  files?: Record<SplitName, string[]>;
+  /** Per-channel mean and std in [0, 1]; undefined when the train split was not opened. */
+  stats: Normalization | undefined;
+  /** Images listed by the source and left out, with the reason. */
+  excluded: Excluded[];
 }
 
-/** A fixed pool of loader workers; tasks go to the least busy one. */
-class Pool {
-  private workers: Worker[];
-  private busy: number[];
-  private pending = new Map<number, Pending & { w: number }>();
-  private nextId = 0;
-  private failure: Error | undefined;
+/** True when `dir` holds a prepared store (complete or not) rather than a source to decode. */
+export const isPrepared = (dir: string) => existsSync(metaPath(dir)) || existsSync(labelsPath(dir, 'train'));
 
-  constructor(dir: string, count: number) {
-    this.workers = Array.from({ length: count }, () => new Worker(join(__dirname, 'loader_worker.js'), { workerData: { dir } }));
-    this.busy = this.workers.map(() => 0);
-    this.workers.forEach((w, i) => {
-      w.on('message', (m: { id: number; x?: Float32Array; error?: { message: string; code?: string } }) => this.settle(m));
-      w.on('error', (e) => this.fail(new GenConvNetError('E_DATA', `A data loader worker failed: ${e.message}`, { cause: e }), i));
-      w.unref();
-    });
-  }
+const slicePlan = (p: CropPlan, a: number, b: number): CropPlan => ({ y: p.y.slice(a, b), x: p.x.slice(a, b), mirror: p.mirror.slice(a, b) });
 
-  private settle(m: { id: number; x?: Float32Array; error?: { message: string; code?: string } }): void {
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    if (--this.busy[p.w] === 0) this.workers[p.w]?.unref(); // an idle pool never keeps the process alive
-    if (m.error) p.reject(new GenConvNetError((m.error.code as ErrorCode) ?? 'E_DATA', m.error.message));
-    else p.resolve(m.x as Float32Array);
-  }
-
-  private fail(err: Error, w: number): void {
-    this.failure = err;
-    for (const [id, p] of this.pending) if (p.w === w) this.pending.delete(id), p.reject(err);
-  }
-
-  run(task: Omit<import('./loader_worker').WorkerTask, 'id'>): Promise<Float32Array> {
-    if (this.failure) return Promise.reject(this.failure);
-    const w = this.busy.indexOf(Math.min(...this.busy));
-    const id = this.nextId++;
-    if (this.busy[w]++ === 0) this.workers[w].ref();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, w });
-      this.workers[w].postMessage({ id, ...task });
-    });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.workers = [];
-  }
+function intOption(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw expected(`an integer >= ${min}`, name, v);
+  return v;
 }
 
 /** The streaming feed; see {@link openFeed}. */
 export class StreamFeed implements TrainFeed {
-  readonly name: string;
   readonly shape: [number, number, number];
-  readonly classes: string[];
-  readonly trainLabels: Int32Array;
-  readonly testLabels: Int32Array;
+  /** The prepared store's meta.json; undefined for an image folder. */
+  readonly meta: StoreMeta | undefined;
+  /** The most batches held at once (requested and not yet handed out), over the feed's life. */
+  maxInFlight = 0;
+  private contents: FeedContents | undefined;
+  private readonly opening: Promise<void>;
   private lut: Float32Array | undefined;
-  private pool: Pool;
+  private readonly pool: Pool;
   private readonly mode: AugmentMode;
   private readonly prefetch: number;
-
-  readonly meta: StoreMeta;
+  private readonly size: number;
+  /** Tasks one batch is split into: one for a store (reads are cheap), one per worker for decoding. */
+  private readonly parts: number;
+  private held = 0;
 
   constructor(readonly dir: string, o: LoaderOptions = {}) {
-    const { meta, train, test } = openStore(dir);
-    train.close(), test.close();
-    this.meta = meta;
-    const crop = o.crop ?? meta.size;
-    if (!Number.isInteger(crop) || crop < 1 || crop > meta.size) throw expected(`a crop side in [1, ${meta.size}] (the stored size)`, 'crop', crop);
-    const workers = o.workers ?? Math.min(4, availableParallelism());
-    if (!Number.isInteger(workers) || workers < 1) throw expected('an integer >= 1', 'workers', workers);
-    this.prefetch = o.prefetch ?? 2;
-    if (!Number.isInteger(this.prefetch) || this.prefetch < 1) throw expected('an integer >= 1', 'prefetch', this.prefetch);
-    this.mode = { random: o.randomCrop ?? crop < meta.size, mirror: o.mirror ?? crop < meta.size };
-    this.name = `prepared:${meta.source.kind}:${meta.source.listing.slice(0, 12)}`;
-    this.shape = [meta.channels, crop, crop];
-    this.classes = meta.classes;
-    this.trainLabels = train.labels;
-    this.testLabels = test.labels;
-    this.pool = new Pool(dir, workers);
+    const workers = intOption('workers', o.workers ?? Math.min(4, availableParallelism()), 1);
+    this.prefetch = intOption('prefetch', o.prefetch ?? 2, 1);
+    const statsImages = intOption('statsImages', o.statsImages ?? 1000, 1);
+    let source: WorkerSource, channels: 1 | 3, open: ((pool: Pool) => Promise<FeedContents>) | undefined;
+    if (isPrepared(dir)) {
+      const { meta, train, test } = openStore(dir);
+      train.close(), test.close();
+      this.meta = meta;
+      (this.size = meta.size), (channels = meta.channels), (source = { kind: 'store', dir });
+      const stats = { mean: meta.mean as number[], std: meta.std as number[] };
+      this.contents = { name: `prepared:${meta.source.kind}:${meta.source.listing.slice(0, 12)}`, classes: meta.classes, labels: { train: train.labels, test: test.labels }, stats, excluded: [] };
+    } else {
+      const kind = sourceKind(dir);
+      if (kind !== 'folder' && kind !== 'ilsvrc')
+        throw new GenConvNetError('E_DATA', `Expected an image folder or a prepared directory in ${dir} but it holds ${kind} files: prepare them once with \`genconvnet prepare ${dir} --out DIR\` (raw batches are not streamed)`);
+      const listed = openSource(dir, o);
+      this.size = o.size ?? 256;
+      if (!Number.isInteger(this.size) || this.size < 1 || this.size > 4096) throw expected('an integer in [1, 4096]', 'size', this.size);
+      channels = o.channels ?? 3;
+      if (channels !== 1 && channels !== 3) throw expected('1 or 3', 'channels', channels);
+      const splits = o.splits ?? ['train', 'test'];
+      if (!Array.isArray(splits) || !splits.every((s) => s === 'train' || s === 'test')) throw expected("a list of 'train' and 'test'", 'splits', splits);
+      loadSharp(); // in the main thread first, so libvips stays loaded while workers start and end (sharp #2263)
+      source = { kind: 'folder', size: this.size, channels };
+      const fo = { size: this.size, channels, splits, statsImages };
+      open = (pool) => openFolder(listed, pool, fo);
+    }
+    const crop = o.crop ?? this.size;
+    if (!Number.isInteger(crop) || crop < 1 || crop > this.size) throw expected(`a crop side in [1, ${this.size}] (the ${this.meta ? 'stored size' : 'size the folder is decoded to'})`, 'crop', crop);
+    this.mode = { random: o.randomCrop ?? crop < this.size, mirror: o.mirror ?? crop < this.size };
+    this.shape = [channels, crop, crop];
+    this.parts = this.meta ? 1 : workers;
+    this.pool = new Pool(source, workers);
+    this.opening = open ? open(this.pool).then((c) => void (this.contents = c)) : Promise.resolve();
+    this.opening.catch(() => undefined); // surfaced by ready()
   }
 
+  /**
+   * Resolves once the feed knows its images (an image folder: headers read, statistics sampled).
+   * @throws (rejects) GenConvNetError E_DATA when a worker failed
+   */
+  ready(): Promise<void> {
+    return this.opening;
+  }
+
+  private get c(): FeedContents {
+    if (!this.contents) throw new GenConvNetError('E_INTERNAL', `await feed.ready() before using the feed of ${this.dir} (a folder's images are known once their headers are read)`);
+    return this.contents;
+  }
+
+  /** Dataset name recorded in checkpoints: `prepared:<kind>:<listing>` or `folder:<kind>:<size>x<channels>:<listing of the images kept>`. */
+  get name(): string {
+    return this.c.name;
+  }
+
+  get classes(): string[] {
+    return this.c.classes;
+  }
+
+  get trainLabels(): Int32Array {
+    return this.c.labels.train;
+  }
+
+  get testLabels(): Int32Array {
+    return this.c.labels.test;
+  }
+
+  /** Images of an image folder left out when it was opened (unreadable header, or undecodable in the statistics sample). */
+  get excluded(): Excluded[] {
+    return this.c.excluded;
+  }
+
+  /** Batches requested from the workers and not yet handed out. */
+  get inFlight(): number {
+    return this.held;
+  }
+
+  private hold(d: number): void {
+    this.held += d;
+    this.maxInFlight = Math.max(this.maxInFlight, this.held);
+  }
+
+  /**
+   * Per-channel mean and std of the training pixels in [0, 1]: a store's exact ones; an image folder's
+   * from its statistics sample (exact, and equal to its store's, when the sample is the whole train split).
+   * @throws GenConvNetError E_DATA for a folder opened without its train split
+   */
   stats(): Normalization {
-    return { mean: (this.meta.mean as number[]).slice(), std: (this.meta.std as number[]).slice() };
+    const s = this.c.stats;
+    if (!s) throw new GenConvNetError('E_DATA', `Expected the train split of ${this.dir} for normalization statistics but it was opened with splits: ['test']`);
+    return { mean: s.mean.slice(), std: s.std.slice() };
   }
 
   begin(pre: Normalization): void {
@@ -121,11 +178,24 @@ export class StreamFeed implements TrainFeed {
 
   private batch(split: SplitName, indices: ArrayLike<number>, seed: number, epoch: number, step: number, train: boolean): Promise<Batch> {
     if (!this.lut) throw new GenConvNetError('E_INTERNAL', 'StreamFeed.begin() must be called before the first batch');
-    const mode = train ? this.mode : { random: false, mirror: false };
-    const plan = planCrops(seed, epoch, step, indices.length, this.meta.size, this.shape[1], mode);
-    const labels = split === 'train' ? this.trainLabels : this.testLabels;
+    const n = indices.length, crop = this.shape[1], lut = this.lut;
+    const plan = planCrops(seed, epoch, step, n, this.size, crop, train ? this.mode : { random: false, mirror: false });
+    const labels = this.c.labels[split], files = this.c.files?.[split];
     const idx = Int32Array.from(indices);
-    return this.pool.run({ split, indices: idx, plan, crop: this.shape[1], lut: this.lut }).then((x) => ({ x, y: Int32Array.from(idx, (i) => labels[i]) }));
+    const parts = Math.max(1, Math.min(this.parts, n));
+    const tasks = Array.from({ length: parts }, (_, p) => {
+      const a = Math.floor((p * n) / parts), b = Math.floor(((p + 1) * n) / parts);
+      const part = parts === 1 ? { indices: idx, plan } : { indices: idx.slice(a, b), plan: slicePlan(plan, a, b) };
+      return this.pool.run<Float32Array>({ op: 'batch', split, ...part, files: files && Array.from(part.indices, (i) => files[i]), crop, lut });
+    });
+    return Promise.all(tasks).then((xs) => {
+      let x = xs[0];
+      if (parts > 1) {
+        x = new Float32Array(xs.reduce((s, p) => s + p.length, 0));
+        xs.reduce((o, p) => (x.set(p, o), o + p.length), 0);
+      }
+      return { x, y: Int32Array.from(idx, (i) => labels[i]) };
+    });
   }
 
   epoch(plan: EpochPlan, seed: number, epoch: number, withUnlabelled: boolean): EpochBatches {
@@ -136,19 +206,22 @@ export class StreamFeed implements TrainFeed {
         const p = this.batch('train', plan.batch(s, withUnlabelled), seed, epoch, s, true);
         p.catch(() => undefined); // surfaced when the step is taken
         ahead.set(s, p);
+        this.hold(1);
       }
     };
     return {
       next: async (step) => {
         if (closed) throw new GenConvNetError('E_INTERNAL', 'the epoch\'s batches were closed');
-        for (const s of ahead.keys()) if (s < step) ahead.delete(s);
+        for (const s of ahead.keys()) if (s < step) ahead.delete(s), this.hold(-1);
         for (let s = step; s < step + this.prefetch + 1; s++) request(s);
         const p = ahead.get(step) as Promise<Batch>;
         ahead.delete(step);
+        this.hold(-1);
         return p;
       },
       close: () => {
         closed = true;
+        this.hold(-ahead.size);
         ahead.clear();
       },
     };
@@ -160,26 +233,49 @@ export class StreamFeed implements TrainFeed {
     const get = (k: number) => this.batch('test', Array.from({ length: Math.min(batch, n - starts[k]) }, (_, j) => starts[k] + j), 0, 0, k, false);
     const ahead: Promise<Batch>[] = [];
     let requested = 0;
-    for (let k = 0; k < starts.length; k++) {
-      while (requested < starts.length && requested <= k + this.prefetch) {
-        const p = get(requested++);
-        p.catch(() => undefined); // surfaced when its turn comes
-        ahead.push(p);
+    try {
+      for (let k = 0; k < starts.length; k++) {
+        while (requested < starts.length && requested <= k + this.prefetch) {
+          const p = get(requested++);
+          p.catch(() => undefined); // surfaced when its turn comes
+          ahead.push(p);
+          this.hold(1);
+        }
+        const p = ahead.shift() as Promise<Batch>;
+        this.hold(-1);
+        yield await p;
       }
-      yield await (ahead.shift() as Promise<Batch>);
+    } finally {
+      this.hold(-ahead.length); // an evaluation stopped early
     }
   }
 
+  /** Ends the workers (each finishes the image it is on); idempotent. */
   async close(): Promise<void> {
     await this.pool.close();
   }
 }
 
 /**
- * Opens a prepared directory (`genconvnet prepare`) as a streaming TrainFeed.
- * @throws GenConvNetError E_DATA naming the file for a missing, foreign, incomplete or truncated store;
- * E_INVALID_ARGUMENT for bad options (a crop larger than the stored images)
+ * Opens a prepared directory (`genconvnet prepare`) or an image folder (class folders, train/ + test|val/,
+ * or an ILSVRC-2012 tree: see {@link openSource}) as a streaming TrainFeed. A folder is decoded on the fly,
+ * every epoch, exactly as prepare would (a batch equals, bit for bit, the same batch from its store); when
+ * opened, the workers read every listed file's header and leave out the unreadable ones (see `excluded`),
+ * and decode a seeded sample of at most `statsImages` training images for stats(). Call `await ready()`
+ * before using a folder's labels, name or statistics (the trainer does). Decoding workers set libvips to one
+ * thread per image for the whole process (sharp.concurrency(1)); the workers are the parallelism.
+ * @throws GenConvNetError E_DATA naming the file for a missing, foreign, incomplete or truncated store, a
+ * source that is not an image folder, or a folder without class folders; E_INVALID_ARGUMENT for bad options
+ * (a crop larger than the stored or decoded images)
  */
 export function openFeed(dir: string, options: LoaderOptions = {}): StreamFeed {
   return new StreamFeed(dir, options);
+}
+
+/**
+ * Class names of a prepared directory or an image folder (listing the folder, decoding nothing).
+ * @throws GenConvNetError E_DATA as {@link openFeed}
+ */
+export function feedClasses(dir: string, options: SourceOptions = {}): string[] {
+  return isPrepared(dir) ? readMeta(dir).classes : openSource(dir, options).classes;
 }

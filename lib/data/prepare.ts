@@ -7,6 +7,7 @@ import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path';
 import { GenConvNetError, expected } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
+import { accumulate, finalStats, type PixelSums } from './pixelstats';
 import { openSource, type ImageSource, type SourceOptions, type SourceSplit } from './sources';
 import { filesPath, labelsPath, metaPath, readMeta, recordBytes, SHARD_BYTES, shardPath, SPLITS, STORE_FORMAT, STORE_VERSION, type Skipped, type SplitName, type StoreMeta } from './store';
 
@@ -39,7 +40,11 @@ export interface PrepareResult {
 
 const progressPath = (dir: string) => `${dir}/progress.json`;
 
-function listingHash(source: ImageSource): string {
+/**
+ * SHA-256 (hex) of a listing: per split its count, then each image's path relative to `root` and its label.
+ * @throws never
+ */
+export function listingHash(source: Pick<ImageSource, 'root'> & { splits: Record<SplitName, Pick<SourceSplit, 'names' | 'labels'>> }): string {
   const h = createHash('sha256');
   for (const s of SPLITS) {
     const sp = source.splits[s];
@@ -84,19 +89,8 @@ async function startOrResume(out: string, meta: StoreMeta, source: ImageSource, 
   return { splits: { train: { done: 0, skipped: [] }, test: { done: 0, skipped: [] } }, sum: zeros, sumSq: zeros.slice() };
 }
 
-/** Adds one image's per-channel pixel sums into `sum` / `sumSq` (exact: one image stays far below 2^53). */
-function accumulate(img: Uint8Array, channels: number, sum: bigint[], sumSq: bigint[]): void {
-  const plane = img.length / channels;
-  for (let c = 0; c < channels; c++) {
-    let s = 0, q = 0;
-    for (let p = c * plane; p < (c + 1) * plane; p++) (s += img[p]), (q += img[p] * img[p]);
-    sum[c] += BigInt(s);
-    sumSq[c] += BigInt(q);
-  }
-}
-
 /** Decodes slots [from, to) of a split and writes them into their shard(s); returns the skipped ones. */
-async function writeChunk(out: string, meta: StoreMeta, split: SplitName, sp: SourceSplit, root: string, from: number, to: number, stats: { sum: bigint[]; sumSq: bigint[] } | null): Promise<Skipped[]> {
+async function writeChunk(out: string, meta: StoreMeta, split: SplitName, sp: SourceSplit, root: string, from: number, to: number, stats: PixelSums | null): Promise<Skipped[]> {
   const rec = recordBytes(meta), per = meta.shardRecords;
   const attempt = (k: number) => sp.decode(from + k, meta.size, meta.channels).then(
     (img) => ({ img, reason: '' }),
@@ -111,7 +105,7 @@ async function writeChunk(out: string, meta: StoreMeta, split: SplitName, sp: So
     for (let k = 0; k < results.length; k++) {
       const slot = from + k, shard = Math.floor(slot / per);
       if (results[k].reason) skipped.push({ index: slot, name: relative(root, sp.names[slot]), reason: results[k].reason });
-      else if (stats) accumulate(results[k].img, meta.channels, stats.sum, stats.sumSq);
+      else if (stats) accumulate(results[k].img, meta.channels, stats);
       if (!handles.has(shard)) handles.set(shard, await fsp.open(shardPath(out, split, shard), existsSync(shardPath(out, split, shard)) ? 'r+' : 'w+'));
       await (handles.get(shard) as fsp.FileHandle).write(results[k].img, 0, rec, (slot % per) * rec);
     }
@@ -120,15 +114,6 @@ async function writeChunk(out: string, meta: StoreMeta, split: SplitName, sp: So
     for (const h of handles.values()) await h.close();
   }
   return skipped;
-}
-
-function finalStats(sum: bigint[], sumSq: bigint[], pixels: bigint): { mean: number[]; std: number[] } {
-  if (pixels === 0n) return { mean: sum.map(() => 0), std: sum.map(() => 1) };
-  const scale = 1e9;
-  const mean = sum.map((s) => Number((s * BigInt(scale)) / pixels) / scale / 255);
-  // var = (N·Σx² − (Σx)²) / N², exact in integers, then scaled
-  const std = sum.map((s, c) => Math.sqrt(Number(((pixels * sumSq[c] - s * s) * BigInt(scale)) / (pixels * pixels)) / scale) / 255);
-  return { mean, std };
 }
 
 /**
@@ -164,7 +149,7 @@ export async function prepare(src: string, out: string, options: PrepareOptions 
     meta.splits[split].skipped = st.skipped;
   }
   const valid = BigInt(meta.splits.train.count - meta.splits.train.skipped.length) * BigInt(size * size);
-  Object.assign(meta, finalStats(stats.sum, stats.sumSq, valid), { complete: true });
+  Object.assign(meta, finalStats(stats, valid), { complete: true });
   await writeFileAtomic(metaPath(out), JSON.stringify(meta, null, 1) + '\n');
   await fsp.rm(progressPath(out), { force: true });
   return { meta, decoded, resumedFrom };

@@ -181,24 +181,33 @@ function idxSource(root: string): ImageSource {
 }
 
 /**
+ * The layout of the dataset at `src`, from file and folder names alone (nothing is read).
+ * @throws GenConvNetError E_DATA when `src` is not a directory
+ */
+export function sourceKind(src: string): ImageSource['kind'] {
+  const root = resolve(src);
+  if (!isDir(root)) throw dataError(`Expected a dataset directory for SRC but ${root} ${existsSync(root) ? 'is not a directory' : 'does not exist'}`);
+  const has = (n: string) => existsSync(join(root, n));
+  if (has('data_batch_1.bin') || has('test_batch.bin')) return 'cifar10';
+  if (has('train.bin') && has('test.bin')) return 'cifar100';
+  if (has(MNIST_FILES.trainImages) || has(`${MNIST_FILES.trainImages}.gz`)) return 'idx';
+  const val = join(root, 'val');
+  return isDir(join(root, 'train')) && !isDir(join(root, 'test')) && isDir(val) && subdirs(val).length === 0 ? 'ilsvrc' : 'folder';
+}
+
+/**
  * Lists the dataset at `src`: CIFAR-10/100 batches, IDX files, an ILSVRC-2012 tree, train/ + test|val/
  * class folders, or one folder of class folders (held-out fraction `holdout` per class as test).
  * @throws GenConvNetError E_DATA when `src` is not a directory, holds no class folders, or a CIFAR/IDX file
  * or the ILSVRC ground truth is missing or malformed (the message names the file)
  */
 export function openSource(src: string, options: SourceOptions = {}): ImageSource {
-  const root = resolve(src);
-  if (!isDir(root)) throw dataError(`Expected a dataset directory for SRC but ${root} ${existsSync(root) ? 'is not a directory' : 'does not exist'}`);
-  const has = (n: string) => existsSync(join(root, n));
-  if (has('data_batch_1.bin') || has('test_batch.bin')) return cifarSource(root, 10);
-  if (has('train.bin') && has('test.bin')) return cifarSource(root, 100);
-  if (has(MNIST_FILES.trainImages) || has(`${MNIST_FILES.trainImages}.gz`)) return idxSource(root);
-  if (isDir(join(root, 'train'))) {
-    const val = join(root, 'val'), test = join(root, 'test');
-    if (isDir(test)) return splitFolders(root, test);
-    if (isDir(val) && subdirs(val).length > 0) return splitFolders(root, val);
-    if (isDir(val)) return ilsvrc(root);
-  }
+  const root = resolve(src), kind = sourceKind(root);
+  if (kind === 'cifar10' || kind === 'cifar100') return cifarSource(root, kind === 'cifar10' ? 10 : 100);
+  if (kind === 'idx') return idxSource(root);
+  if (kind === 'ilsvrc') return ilsvrc(root);
+  const test = join(root, 'test'), val = join(root, 'val');
+  if (isDir(join(root, 'train')) && (isDir(test) || isDir(val))) return splitFolders(root, isDir(test) ? test : val);
   const holdout = options.holdout ?? 0.1;
   if (!(holdout >= 0 && holdout < 1)) throw dataError(`Expected a holdout fraction in [0, 1) but received ${holdout}`);
   return singleFolder(root, holdout);

@@ -14,8 +14,13 @@ export interface GalleryOptions {
   warmup: number;
   steps: number;
   leapfrog: number;
-  /** Temperature in units of each node's response std on data. */
+  /** Temperature of the class rows, in units of each node's response std on data. */
   temperature: number;
+  /**
+   * Temperature of the channel rows, same units (default: `temperature`). A class score's std on
+   * data is wide (it separates the classes), a channel's narrow, so the classes need a lower T.
+   */
+  channelTemperature?: number;
   /** Channels of each conv layer shown in the overview (highest z first). */
   perLayer: Record<string, number>;
   /** Chains per channel in the layer-wide runs. */
@@ -41,6 +46,7 @@ export async function sampleGallery(net: Network, model: string, dir: string, da
   const last = net.resolved.layers[net.resolved.layers.length - 1].name;
   const common = { warmup: o.warmup, draws: o.steps, leapfrog: o.leapfrog, temperature: o.temperature, keep: 'last' as const, onProgress: o.onProgress };
   const files = { data, temperatureScale: 'data' as const, mapBaseline: true };
+  const channelT = o.channelTemperature ?? o.temperature;
   const picked: { r: SampleResult; map: SampleResult; s: NodeSummary }[] = [];
   const summaries: NodeSummary[] = [];
   o.onStage?.(`${last}:* (every class)`, o.warmup + o.steps);
@@ -49,7 +55,7 @@ export async function sampleGallery(net: Network, model: string, dir: string, da
   summaries.push(...cls.summaries);
   for (const [layer, count] of Object.entries(o.perLayer)) {
     o.onStage?.(`${layer}:*@mean (every channel, one batch)`, o.warmup + o.steps);
-    const run = await sampleNodesToFiles(net, model, { ...common, node: `${layer}:*@mean`, chains: o.channelChains, seed: 2 }, path.join(dir, `${layer}.png`), files);
+    const run = await sampleNodesToFiles(net, model, { ...common, temperature: channelT, node: `${layer}:*@mean`, chains: o.channelChains, seed: 2 }, path.join(dir, `${layer}.png`), files);
     summaries.push(...run.summaries);
     const order = run.summaries.map((s, g) => [s.scores?.z ?? -Infinity, g] as const).sort((a, b) => b[0] - a[0]).slice(0, count);
     for (const [, g] of order) picked.push({ r: run.results[g], map: run.maps![g], s: run.summaries[g] });
@@ -62,6 +68,6 @@ export async function sampleGallery(net: Network, model: string, dir: string, da
     node: r.node, z: s.scores?.z ?? NaN, percentile: s.scores?.percentile ?? NaN, ...(s.scores?.classified !== undefined ? { classified: s.scores.classified } : {}),
     rhat: r.rhat, acceptance: s.acceptance.mean,
   }));
-  await writeFileAtomic(path.join(dir, 'overview.json'), JSON.stringify({ columns: 'MAP, 4 chain means, 4 final states', temperature: o.temperature, rows }, null, 1));
+  await writeFileAtomic(path.join(dir, 'overview.json'), JSON.stringify({ columns: 'MAP, 4 chain means, 4 final states', temperature: o.temperature, channelTemperature: channelT, rows }, null, 1));
   return { rows, summaries };
 }

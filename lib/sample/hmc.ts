@@ -77,6 +77,10 @@ export interface SampleResult {
   seconds: number;
 }
 
+/**
+ * The sampler's options checked, with their defaults filled in (sigma from the model's preprocessing).
+ * @throws GenConvNetError E_INVALID_ARGUMENT naming the first option out of range.
+ */
 export function checkOptions(o: SampleOptions, net: Network) {
   const method = o.method ?? 'hmc';
   if (!['hmc', 'mala', 'ula', 'map'].includes(method)) throw expected("'hmc', 'mala', 'ula' or 'map'", 'method', method);
@@ -132,8 +136,10 @@ export async function sample(net: Network, options: SampleOptions): Promise<Samp
 }
 
 /**
- * Samples every node of a list (or a layer wildcard) with `chains` chains each: the nodes of one
- * layer run as one batch (one forward and one backward per leapfrog step for all of them).
+ * Samples every node of a list (or a layer wildcard) with `chains` chains each: the chains of all
+ * nodes of one layer form one native batch (chains.ts), and each HMC iteration is one native call
+ * that runs the whole leapfrog trajectory of every chain (native/engine/chains.cc;
+ * native/backends/cuda_chains.cc on CUDA).
  * @throws GenConvNetError as sample() does.
  */
 export async function sampleNodes(net: Network, options: SampleOptions): Promise<SampleResult[]> {
@@ -152,6 +158,7 @@ export async function sampleNodes(net: Network, options: SampleOptions): Promise
 /** Slot of chain k of node g at rung r. */
 const slotOf = (cfg: Config, g: number, r: number, k: number) => (g * cfg.rungs + r) * cfg.chains + k;
 
+/** Samples the nodes of one layer as one native chain batch (G nodes x rungs x chains slots), disposed at the end. */
 async function sampleLayer(net: Network, nodes: Node[], scales: number[], cfg: Config, o: SampleOptions): Promise<SampleResult[]> {
   const started = Date.now();
   const { chains, draws, warmup, L, method, rungs } = cfg;
@@ -166,6 +173,10 @@ async function sampleLayer(net: Network, nodes: Node[], scales: number[], cfg: C
   }
 }
 
+/**
+ * The iterations of one batch: per iteration the tempered 1/T and 1/sigma^2 of every slot, one native
+ * trajectory (ChainBatch.iterate), step-size adaptation, traces, replica exchange and kept draws.
+ */
 async function run(batch: ChainBatch, net: Network, nodes: Node[], scales: number[], cfg: Config, o: SampleOptions, rng: Rng, started: number): Promise<SampleResult[]> {
   const { chains, draws, warmup, L, method, rungs } = cfg;
   const G = nodes.length, D = batch.D, total = warmup + draws;

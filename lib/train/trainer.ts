@@ -4,7 +4,7 @@
 // and dropout masks depend only on seed and epoch), a divergence guard and a JSON-lines log.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { loadCheckpoint, parseMeta, saveCheckpoint } from '../checkpoint';
+import { parseMeta, saveCheckpoint } from '../checkpoint';
 import { cleanStaleTemps } from '../io/atomic';
 import { readSafetensors } from '../io/safetensors';
 import { checkNumericOptions, reconcile, type RunConfig } from './config';
@@ -13,9 +13,9 @@ import { isFeed, memoryFeed, type TrainFeed } from '../data/feed';
 import { openFeed, type LoaderOptions } from '../data/loader';
 import { loadDataset, type DatasetName } from '../data/mnist';
 import { GenConvNetError, expected } from '../errors';
-import { Network, type Preprocessing } from '../network';
+import { loadCheckpoint, Network, type Preprocessing } from '../network';
 import { preset } from '../presets';
-import { type NetSpec, validateSpec } from '../spec';
+import { type NetSpec, type ResolvedSpec, validateSpec } from '../spec';
 import { epochSeed, planEpoch } from './batches';
 import { evaluateBatches, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
@@ -30,9 +30,9 @@ export interface TrainOptions {
   /** A dataset name, an in-memory split, or a feed (e.g. {@link openFeed} over a prepared directory). */
   dataset?: DatasetName | DatasetSplit | TrainFeed;
   dataDir?: string;
-  /** A prepared directory (`genconvnet prepare`), streamed; overrides `dataset`. */
+  /** A prepared directory (`genconvnet prepare`) or an image folder decoded on the fly, streamed; overrides `dataset`. */
   data?: string;
-  /** Streaming loader options for `data` (the crop defaults to the model's input side). */
+  /** Streaming loader options for `data` (the crop defaults to the model's input side, a folder's channels to the model's). */
   loader?: LoaderOptions;
   /** e.g. 'gg:1,dg:3' (the paper's scheme: GG pre-training, then DG). */
   phases?: string | Phase[];
@@ -76,7 +76,7 @@ export interface EpochRecord {
 }
 
 export type TrainEvent =
-  | { type: 'start'; epochs: number; stepsPerEpoch: number; startEpoch: number; backend: string }
+  | { type: 'start'; epochs: number; stepsPerEpoch: number; startEpoch: number; backend: string; excluded?: TrainFeed['excluded'] }
   | { type: 'step'; epoch: number; step: number; steps: number; loss: number; lr: number; lambda: number }
   | ({ type: 'epoch' } & EpochRecord)
   | { type: 'diverged'; epoch: number; step: number; message: string }
@@ -102,7 +102,7 @@ function resolveOptions(options: TrainOptions): Resolved {
   const phases = parsePhases(o.phases ?? 'gg:1,dg:3');
   const spec = typeof o.model === 'object' ? o.model : preset(o.model ?? 'lenet');
   const owned = o.data !== undefined || !isFeed(o.dataset);
-  const feed = o.data !== undefined ? openFeed(o.data, { crop: spec.input[1], ...o.loader })
+  const feed = o.data !== undefined ? openFeed(o.data, { crop: spec.input[1], channels: spec.input[0] === 1 ? 1 : 3, ...o.loader })
     : isFeed(o.dataset) ? o.dataset : memoryFeed(typeof o.dataset === 'object' ? o.dataset : loadDataset(o.dataset ?? 'mnist', { dir: o.dataDir }));
   const shape = feed.shape;
   if (shape.join() !== spec.input.join()) {
@@ -255,6 +255,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
 }
 
 async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promise<{ net: Network; state: TrainerState }> {
+  const asked = validateSpec(r.spec); // on resume no net is built from it: it is checked here
   const { net, meta, tensors } = await loadCheckpoint(file, { device: r.o.device, backend: r.o.backend, preprocessing: pre });
   const state = (meta.extra as { trainer?: TrainerState } | undefined)?.trainer;
   const fail = (why: string) => {
@@ -262,7 +263,10 @@ async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promis
     return new GenConvNetError('E_CHECKPOINT', `Cannot resume from ${file}: ${why}`);
   };
   if (!state) throw fail('it holds no trainer state (it was not written by train)');
-  if (JSON.stringify(validateSpecLayers(meta.spec)) !== JSON.stringify(validateSpecLayers(r.spec))) throw fail('it is a checkpoint of another model');
+  if (!sameModel(net.resolved, asked)) throw fail('it is a checkpoint of another model');
+  // streamed data: the feed's name hashes its listing, so a folder that changed since is caught here
+  if (r.o.data !== undefined && state.config.dataset !== r.feed.name && !(r.o.allowChanges ?? []).includes('dataset'))
+    throw fail(`its run read ${state.config.dataset} but ${r.o.data} is now ${r.feed.name} (images added, removed, renamed or relabelled); allowChanges: ['dataset'] resumes anyway`);
   // The recorded options were reconciled before (withRecordedConfig); the optimizer must match its state.
   if (state.config.optimizer !== r.o.optimizer && !(r.o.allowChanges ?? []).includes('optimizer'))
     throw fail(`its run used optimizer ${state.config.optimizer}, not ${r.o.optimizer}`);
@@ -274,10 +278,9 @@ async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promis
   return { net, state };
 }
 
-/** A spec's layers in validated form (default names filled in), for comparing two specs. */
-function validateSpecLayers(spec: NetSpec): unknown {
-  const v = validateSpec(spec).spec;
-  return { input: v.input, layers: v.layers };
+/** Whether two validated specs are the same model: the same input and layers (default names filled in), whatever their names. */
+function sameModel(a: ResolvedSpec, b: ResolvedSpec): boolean {
+  return JSON.stringify([a.spec.input, a.spec.layers]) === JSON.stringify([b.spec.input, b.spec.layers]);
 }
 
 /**
@@ -298,6 +301,7 @@ export async function train(options: TrainOptions = {}): Promise<{ net: Network;
 }
 
 async function trainOn(r: Resolved, started: number): Promise<{ net: Network; history: EpochRecord[]; preprocessing: Preprocessing }> {
+  await r.feed.ready?.();
   const pre = preprocessingOf(r.feed, r.o.normalization);
   const trainLabels = keepLabels(r.feed.trainLabels, r.feed.classes.length, r.o.labels ?? 'all', r.o.seed);
   r.feed.begin(pre);
@@ -322,7 +326,8 @@ async function trainOn(r: Resolved, started: number): Promise<{ net: Network; hi
   const run = new Run(r, net, trainLabels, steps);
   if (state) (run.history = state.history), (run.adamStep = state.adamStep);
   const startEpoch = state?.epoch ?? 0;
-  await run.emit({ type: 'start', epochs: run.totalEpochs, stepsPerEpoch: steps, startEpoch, backend: net.backend });
+  const excluded = r.feed.excluded?.length ? { excluded: r.feed.excluded } : {};
+  await run.emit({ type: 'start', epochs: run.totalEpochs, stepsPerEpoch: steps, startEpoch, backend: net.backend, ...excluded });
   try {
     for (let e = startEpoch; e < run.totalEpochs; e++) {
       const record = await runEpoch(run, e);

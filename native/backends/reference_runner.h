@@ -1,8 +1,8 @@
 // native/backends/reference_runner.h — runs a layer list with the reference kernels on host
 // NCHW buffers of element type T, each layer through its op's reference entry points (the table
 // refOp<T>, built from GCN_OPS). ReferenceNet uses it in float; the float64 gradient checks use it
-// in double (binding/reference64.cc). Parameters are borrowed: per layer, a weight and an optional
-// bias pointer (and their gradients), in PyTorch layout.
+// in double (native/testing/reference64.cc, test-only). Parameters are borrowed: per layer, a
+// weight and an optional bias pointer (and their gradients), in PyTorch layout.
 #pragma once
 #include <algorithm>
 #include <cstring>

@@ -1,5 +1,6 @@
-// native/binding/addon.cc — module entry: exports NativeNet, the list of compiled backends
-// and build facts. Loaded only by lib/native.ts. Every function goes through guardedFn (guard.h).
+// native/binding/addon.cc — module entry of the shipped addon: exports NativeNet, the list of
+// compiled backends and build facts (the float64 checker is in the test-only module,
+// native/testing/). Loaded only by lib/native.ts. Every function goes through guardedFn (guard.h).
 #include <napi.h>
 
 #include "../engine/net.h"
@@ -9,7 +10,6 @@
 namespace gcn::binding {
 Napi::Function defineNetClass(Napi::Env env);
 Napi::Function defineChainsClass(Napi::Env env);  // chains_wrap.cc
-Napi::Value reference64(const Napi::CallbackInfo& info);
 Napi::Value objective(const Napi::CallbackInfo& info);
 Napi::Value leapfrog(const Napi::CallbackInfo& info);
 #ifdef GCN_HAVE_CUDA
@@ -31,7 +31,6 @@ static Napi::Value debugCrossings(const Napi::CallbackInfo& info) {
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNet", defineNetClass(env));
   exports.Set("NativeChains", defineChainsClass(env));
-  exports.Set("reference64", Napi::Function::New(env, guardedFn<reference64>, "reference64"));
   exports.Set("objective", Napi::Function::New(env, guardedFn<objective>, "objective"));
   exports.Set("leapfrog", Napi::Function::New(env, guardedFn<leapfrog>, "leapfrog"));
   exports.Set("backends", Napi::Function::New(env, guardedFn<backends>, "backends"));

@@ -5,7 +5,8 @@
 // nets get a few independent draws for rare float-rounding flips (see check()). Without a oneDNN
 // backend in the build every test is registered as skipped and one test logs why.
 import { type ExecutionContext } from 'ava';
-import { backendTest, unavailableReason } from '../helpers/backends';
+import { worstDiff } from '../helpers/compare';
+import { backendTest, unavailableReason } from '../helpers/skip';
 import { loadNative, type NativeBinding, type NativeLayer, type NativeNet, type NativeNode } from '../../lib/native';
 
 const TOL = 1e-4;
@@ -85,13 +86,8 @@ class Mismatches {
   readonly list: string[] = [];
   close(got: Float32Array, want: Float32Array, what: string): void {
     if (got.length !== want.length) return void this.list.push(`${what}: ${got.length} values, expected ${want.length}`);
-    let scale = 0, worst = 0, at = 0;
-    for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-    for (let i = 0; i < want.length; i++) {
-      const d = Math.abs(got[i] - want[i]);
-      if (!(d <= worst)) (worst = d), (at = i);
-    }
-    const rel = worst / (scale || 1);
+    const { maxAbs, at, scale } = worstDiff(got, want);
+    const rel = maxAbs / (scale || 1);
     if (!(rel < TOL))
       this.list.push(`${what}: relative error ${rel.toExponential(2)} (element ${at}: ${got[at]} vs reference ${want[at]}, max |ref| ${scale})`);
   }

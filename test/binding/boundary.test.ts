@@ -2,9 +2,10 @@
 // a failure kill the process: worker_thread termination mid-call, a transferred input buffer, a
 // failed allocation and its retry, and direct addon calls with bad nodes or huge batches (#12 cases
 // 2, 3, 4, 5). Each case runs in its own process, so a crash fails the test instead of ava.
-import test from 'ava';
+import test, { type ImplementationFn } from 'ava';
 import * as path from 'node:path';
 import { libDir, runChild, type ChildResult } from '../helpers/child';
+import { testIf, underAsan } from '../helpers/skip';
 
 function survived(t: { is: (a: unknown, b: unknown, m?: string) => void }, r: ChildResult, expectStatus = 0): void {
   t.is(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(-400)}`);
@@ -86,8 +87,8 @@ test('case 3: detaching or transferring an input buffer while a call is queued i
 
 // ASan's operator new reports a failed allocation as a fatal error instead of throwing
 // std::bad_alloc, so the allocation-failure cases run only without the sanitizer (npm test).
-const underAsan = /libasan/.test(process.env.LD_PRELOAD ?? '');
-const withoutAsan = underAsan ? test.skip : test;
+const asanReason = underAsan ? 'under ASan a failed allocation is fatal instead of throwing std::bad_alloc' : '';
+const withoutAsan = (title: string, fn: ImplementationFn<[]>) => testIf('without ASan', asanReason, title, fn);
 
 withoutAsan('case 4: a forward that runs out of memory can be retried without a crash (reference)', (t) => {
   const r = runChild(`
@@ -106,17 +107,18 @@ withoutAsan('case 4: a forward that runs out of memory can be retried without a 
 
 withoutAsan('case 5: direct reference64 calls with a bad node or a huge batch throw coded errors', (t) => {
   const r = runChild(`
+    const ref = require(${JSON.stringify(path.join(__dirname, '..', 'helpers', 'test-addon.js'))}).loadTestAddon();
     const layers = [{ type: 'conv', name: 'c', outChannels: 2, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, groups: 1, bias: false }];
     const w = new Float64Array(2 * 1 * 9);
     const x = new Float64Array(1 * 25);
     for (const node of [{ layer: 0, channel: 5, y: 0, x: 0 }, { layer: 0, channel: 0, y: 99, x: -4 }, { layer: 7, channel: 0 }]) {
-      try { native.reference64(layers, [1, 5, 5], [w], x, 1, { node }); console.log('accepted'); } catch (e) { console.log('code', e.code); }
+      try { ref.reference64(layers, [1, 5, 5], [w], x, 1, { node }); console.log('accepted'); } catch (e) { console.log('code', e.code); }
     }
     try {
-      native.reference64(${hugeLayers}, [1, 64, 64], [new Float64Array(65536)], new Float64Array(256 * 4096), 256, {});
+      ref.reference64(${hugeLayers}, [1, 64, 64], [new Float64Array(65536)], new Float64Array(256 * 4096), 256, {});
       console.log('accepted');
     } catch (e) { console.log('code', e.code); }
-    try { native.reference64(layers, [1, 5, 5], 'not an array', x, 1, {}); } catch (e) { console.log('code', e.code); }
+    try { ref.reference64(layers, [1, 5, 5], 'not an array', x, 1, {}); } catch (e) { console.log('code', e.code); }
   `);
   survived(t, r);
   t.deepEqual(r.stdout.trim().split('\n'), ['code E_INVALID_ARGUMENT', 'code E_INVALID_ARGUMENT', 'code E_INVALID_ARGUMENT', 'code E_NO_MEMORY', 'code E_INVALID_ARGUMENT']);

@@ -26,8 +26,12 @@ test('demo --quick writes a complete run and refuses to overwrite it', async (t)
   const overview = JSON.parse(await fsp.readFile(path.join(out, 'samples', 'overview.json'), 'utf8'));
   t.is(overview.rows.length, 10 + 2 + 3);
   t.true(overview.rows.every((r: { z: number }) => Number.isFinite(r.z)));
+  t.deepEqual([overview.temperature, overview.channelTemperature], [0.005, 0.02]); // classes sharper than channels
+  const conv = JSON.parse(await fsp.readFile(path.join(out, 'samples', 'conv2-conv2_17_mean.json'), 'utf8'));
+  t.true(Math.abs(conv.temperature / conv.temperatureScale - 0.02) < 1e-9, `conv2:17 at ${conv.temperature} = 0.02 x ${conv.temperatureScale}`);
   const fc = JSON.parse(await fsp.readFile(path.join(out, 'samples', 'classes-fc2_9.json'), 'utf8'));
   t.true(fc.data.std > 0 && fc.temperatureScale === fc.data.std && fc.scores.classified >= 0);
+  t.true(Math.abs(fc.temperature / fc.temperatureScale - 0.005) < 1e-9, `fc2:9 at ${fc.temperature} = 0.005 x ${fc.temperatureScale}`);
   const again = await run(process.execPath, [cli, 'demo', '--quick', '--out', out], { env }).catch((e) => e as { code: number; stderr: string });
   t.is((again as { code: number }).code, 1);
   t.regex((again as { stderr: string }).stderr, /already holds a run; pass --force/);

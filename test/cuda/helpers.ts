@@ -1,9 +1,8 @@
 // test/cuda/helpers.ts — shared by the CUDA tests: whether the CUDA backend can run here (skips go
-// through test/helpers/backends.ts), the native hooks typed once (lib/native.ts), twin networks
+// through test/helpers/skip.ts), the native hooks typed once (lib/native.ts), twin networks
 // (cuda and reference with the same parameters); the comparison rule is test/helpers/compare.ts.
 import { type ImplementationFn } from 'ava';
-import { backendTest, unavailableReason } from '../helpers/backends';
-import { close, relL2 } from '../helpers/compare';
+import { backendTest } from '../helpers/skip';
 import { loadNative, type NativeBinding } from '../../lib/native';
 import { Network } from '../../lib/network';
 import { Rng } from '../../lib/rng';
@@ -12,10 +11,7 @@ import type { NetSpec } from '../../lib/spec';
 /** The module functions a CUDA build adds (native/binding/cuda.cc), all present. */
 export type CudaHooks = Required<Pick<NativeBinding, 'cudaStatus' | 'cudaSetOptions' | 'cudaObjective' | 'cudaLeapfrog'>>;
 
-const reason = unavailableReason('cuda');
-export const cuda = { ok: reason === '', reason };
-
-/** The CUDA hooks; only call when cuda.ok. */
+/** The CUDA hooks; only call in a cudaTest (where the CUDA backend can run). */
 export function hooks(): CudaHooks {
   const n = loadNative();
   if (!n.cudaStatus || !n.cudaSetOptions || !n.cudaObjective || !n.cudaLeapfrog) throw new Error('hooks() called without a CUDA build');
@@ -26,11 +22,6 @@ export function hooks(): CudaHooks {
 export function cudaTest(title: string, fn: ImplementationFn<[]>): void {
   backendTest('cuda', title, fn);
 }
-
-/** Kept for the CUDA test files: backendTest already reports the skip once per file. */
-export function reportSkipped(_file: string): void {}
-
-export { close, relL2 };
 
 /**
  * A cuda network and a reference network with the cuda one's parameters copied across. Both get the

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { GenConvNetError } from '../../lib/errors';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DEFAULT_DIR, loadDataset, loadFashionMnist } from '../../lib/data/mnist';
 import { Dataset } from '../../lib/data/dataset';
+import { testIf } from '../helpers/skip';
 
 /** Checks shape and pixel range; returns the per-class label counts. */
 function labelCounts(t: import('ava').ExecutionContext, ds: Dataset, n: number): number[] {
@@ -26,23 +27,18 @@ function labelCounts(t: import('ava').ExecutionContext, ds: Dataset, n: number):
   return counts;
 }
 
-if (existsSync(FASHION_MNIST_DEFAULT_DIR)) {
-  test('loadFashionMnist() reads 60000/10000 balanced images from the Debian package', (t) => {
-    const { train, test: held } = loadFashionMnist();
-    t.deepEqual(labelCounts(t, train, 60000), new Array(10).fill(6000));
-    t.deepEqual(labelCounts(t, held, 10000), new Array(10).fill(1000));
-    t.deepEqual(train.classes, [
-      'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-    ]);
-    t.deepEqual(held.classes, [...FASHION_MNIST_CLASSES]);
-    t.is(loadDataset('fashion-mnist'), loadFashionMnist(), 'cached');
-  });
-} else {
-  test('loadFashionMnist() from the Debian package (skipped)', (t) => {
-    t.log(`skipped: ${FASHION_MNIST_DEFAULT_DIR} is absent (apt-get install dataset-fashion-mnist)`);
-    t.pass();
-  });
-}
+const noFashion = existsSync(FASHION_MNIST_DEFAULT_DIR) ? '' : `${FASHION_MNIST_DEFAULT_DIR} is absent (apt-get install dataset-fashion-mnist)`;
+
+testIf('Fashion-MNIST package', noFashion, 'loadFashionMnist() reads 60000/10000 balanced images from the Debian package', (t) => {
+  const { train, test: held } = loadFashionMnist();
+  t.deepEqual(labelCounts(t, train, 60000), new Array(10).fill(6000));
+  t.deepEqual(labelCounts(t, held, 10000), new Array(10).fill(1000));
+  t.deepEqual(train.classes, [
+    'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  ]);
+  t.deepEqual(held.classes, [...FASHION_MNIST_CLASSES]);
+  t.is(loadDataset('fashion-mnist'), loadFashionMnist(), 'cached');
+});
 
 test('loadFashionMnist refuses a missing directory, saying how to get the data', (t) => {
   const err = t.throws(() => loadFashionMnist({ dir: '/nonexistent/fashion' }), { instanceOf: GenConvNetError, code: 'E_DATA' });

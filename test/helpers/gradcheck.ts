@@ -1,10 +1,12 @@
 // test/helpers/gradcheck.ts — float64 central finite differences against the reference
-// kernels' analytic gradients (native reference64). L = sum(R ⊙ F) for a fixed random R, so
+// kernels' analytic gradients (reference64, in the test-only module: test-addon.ts). L = sum(R ⊙ F) for a fixed random R, so
 // dL/dF = R; every parameter and the input are checked at sampled coordinates.
 import type { ExecutionContext } from 'ava';
-import { loadNative, type NativeNode } from '../../lib/native';
+import type { NativeNode } from '../../lib/native';
 import { Rng } from '../../lib/rng';
 import { validateSpec, type NetSpec } from '../../lib/spec';
+import { within } from './compare';
+import { loadTestAddon } from './test-addon';
 
 export interface GradcheckOptions {
   n?: number;
@@ -22,7 +24,7 @@ function randomArray(rng: Rng, size: number, scale = 1): Float64Array {
 }
 
 function assertClose(t: ExecutionContext, analytic: number, numeric: number, what: string, rtol: number, atol: number): boolean {
-  const ok = Math.abs(analytic - numeric) <= atol + rtol * Math.abs(numeric);
+  const ok = within(analytic, numeric, rtol, atol);
   if (!ok) t.fail(`${what}: analytic ${analytic} vs finite difference ${numeric}`);
   return ok;
 }
@@ -48,7 +50,7 @@ export function setup(spec: NetSpec, n: number, seed: number) {
 /** Checks every parameter gradient and the input gradient of L = sum(R ⊙ F). */
 export function gradcheck(t: ExecutionContext, spec: NetSpec, opts: GradcheckOptions = {}): void {
   const { n = 2, seed = 1, train = false, samples = 12, h = 1e-6, rtol = 1e-5, atol = 1e-8 } = opts;
-  const native = loadNative();
+  const native = loadTestAddon();
   const { resolved, layers, params, x, r, rng } = setup(spec, n, seed);
   const run = () => native.reference64(layers, resolved.input, params, x, n, { train, seed });
   const loss = () => run().scores.reduce((acc, f, i) => acc + f * r[i], 0);
@@ -75,7 +77,7 @@ export function gradcheck(t: ExecutionContext, spec: NetSpec, opts: GradcheckOpt
 /** Checks the input gradient of a node (seed 1 at the node) against finite differences of its value. */
 export function nodeGradcheck(t: ExecutionContext, spec: NetSpec, node: NativeNode, opts: GradcheckOptions = {}): void {
   const { n = 2, seed = 2, samples = 16, h = 1e-6, rtol = 1e-5, atol = 1e-8 } = opts;
-  const native = loadNative();
+  const native = loadTestAddon();
   const { resolved, layers, params, x, rng } = setup(spec, n, seed);
   const res = native.reference64(layers, resolved.input, params, x, n, { node });
   const value = () => native.reference64(layers, resolved.input, params, x, n, { node }).nodeValues!.reduce((a, b) => a + b, 0);

@@ -1,5 +1,5 @@
 // test/helpers/ort.ts — ONNX Runtime (onnxruntime-node, CPU) as the oracle of the ONNX tests: run a
-// model on a batch, and compare logits with genconvnet's by max |got - want| / max |want|.
+// model on a batch (logits are compared with genconvnet's by compare.ts's relDiff).
 import * as ort from 'onnxruntime-node';
 import type { Network } from '../../lib/network';
 import { Rng } from '../../lib/rng';
@@ -13,17 +13,6 @@ export async function ortRun(model: Uint8Array, x: Float32Array, dims: number[])
   } finally {
     await session.release();
   }
-}
-
-/** max |got - want| / max |want|. */
-export function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  if (got.length !== want.length) return Infinity;
-  let err = 0, scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return err / (scale || 1);
 }
 
 /** A standard normal batch of n images for a network. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GenConvNetError } from '../../lib/errors';
 import { parseSafetensors, readSafetensors, SafetensorsInput, writeSafetensors } from '../../lib/io/safetensors';
+import { testIf } from '../helpers/skip';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'genconvnet-st-'));
@@ -208,31 +209,24 @@ test('a write that fails leaves the pre-existing file intact and removes its tem
 });
 
 const python = spawnSync('/usr/bin/python3', ['-c', 'import safetensors'], { encoding: 'utf8' });
-if (python.status === 0) {
-  test('Python safetensors reads our file and we read its file', async (t) => {
-    const dir = tmp();
-    await writeSafetensors(join(dir, 'ours.safetensors'), { w: { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) } }, { k: 'v' });
-    const script = [
-      'import sys, numpy as np',
-      'from safetensors.numpy import load_file, save_file',
-      'from safetensors import safe_open',
-      `d = sys.argv[1]`,
-      'x = load_file(d + "/ours.safetensors")',
-      'assert x["w"].dtype == np.float32 and x["w"].tolist() == [[1, 2], [3, 4]], x',
-      'assert safe_open(d + "/ours.safetensors", "np").metadata() == {"k": "v"}',
-      'save_file({"b": np.arange(3, dtype=np.int64), "a": np.ones((2,), np.float32)}, d + "/theirs.safetensors", {"m": "n"})',
-    ].join('\n');
-    const run = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8' });
-    t.is(run.status, 0, run.stderr);
-    const theirs = await readSafetensors(join(dir, 'theirs.safetensors'));
-    t.deepEqual([...theirs.tensors.b.data], [0n, 1n, 2n]);
-    t.deepEqual(theirs.metadata, { m: 'n' });
-    await writeSafetensors(join(dir, 'again.safetensors'), theirs.tensors, theirs.metadata);
-    t.deepEqual(readFileSync(join(dir, 'again.safetensors')), readFileSync(join(dir, 'theirs.safetensors')));
-  });
-} else {
-  test('Python safetensors cross-check (skipped)', (t) => {
-    t.log('skipped: /usr/bin/python3 cannot import safetensors');
-    t.pass();
-  });
-}
+testIf('Python safetensors', python.status === 0 ? '' : '/usr/bin/python3 cannot import safetensors', 'Python safetensors reads our file and we read its file', async (t) => {
+  const dir = tmp();
+  await writeSafetensors(join(dir, 'ours.safetensors'), { w: { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) } }, { k: 'v' });
+  const script = [
+    'import sys, numpy as np',
+    'from safetensors.numpy import load_file, save_file',
+    'from safetensors import safe_open',
+    `d = sys.argv[1]`,
+    'x = load_file(d + "/ours.safetensors")',
+    'assert x["w"].dtype == np.float32 and x["w"].tolist() == [[1, 2], [3, 4]], x',
+    'assert safe_open(d + "/ours.safetensors", "np").metadata() == {"k": "v"}',
+    'save_file({"b": np.arange(3, dtype=np.int64), "a": np.ones((2,), np.float32)}, d + "/theirs.safetensors", {"m": "n"})',
+  ].join('\n');
+  const run = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8' });
+  t.is(run.status, 0, run.stderr);
+  const theirs = await readSafetensors(join(dir, 'theirs.safetensors'));
+  t.deepEqual([...theirs.tensors.b.data], [0n, 1n, 2n]);
+  t.deepEqual(theirs.metadata, { m: 'n' });
+  await writeSafetensors(join(dir, 'again.safetensors'), theirs.tensors, theirs.metadata);
+  t.deepEqual(readFileSync(join(dir, 'again.safetensors')), readFileSync(join(dir, 'theirs.safetensors')));
+});

@@ -12,7 +12,8 @@ import { importOnnxModel, type ImportedModel } from '../../lib/onnx/import';
 import { decodeModel } from '../../lib/onnx/proto';
 import { Rng } from '../../lib/rng';
 import { validateSpec, type NetSpec } from '../../lib/spec';
-import { ortRun, randomBatch, relError } from '../helpers/ort';
+import { relDiff } from '../helpers/compare';
+import { ortRun, randomBatch } from '../helpers/ort';
 import { randomSpec } from '../helpers/specs';
 
 const TOL = 1e-5;
@@ -22,7 +23,7 @@ async function checkAgainstOrt(t: import('ava').ExecutionContext, net: Network, 
   const x = randomBatch(net, n, seed);
   const want = await net.forward(x);
   const got = await ortRun(bytes, x, [n, ...net.inputShape]);
-  const err = relError(got, want);
+  const err = relDiff(got, want);
   if (net.spec.name) t.log(`${net.spec.name}: relative error ${err.toExponential(2)} (backend ${net.backend})`);
   t.true(err <= TOL, `relative error ${err} for ${JSON.stringify(net.spec)}`);
   return bytes;
@@ -42,7 +43,7 @@ async function checkImported(t: import('ava').ExecutionContext, net: Network, im
   try {
     again.loadStateDict(imported.weights);
     const x = randomBatch(net, 2, 99);
-    t.true(relError(await again.forward(x), await net.forward(x)) <= 1e-6);
+    t.true(relDiff(await again.forward(x), await net.forward(x)) <= 1e-6);
   } finally {
     again.dispose();
   }

@@ -7,7 +7,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Network } from '../../lib/network';
-import { ortRun, randomBatch, relError } from '../helpers/ort';
+import { relDiff } from '../helpers/compare';
+import { ortRun, randomBatch } from '../helpers/ort';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'onnx');
 const TOL = 1e-5;
@@ -38,7 +39,7 @@ for (const [file, layers, softmax] of [
       const ours = await net.forward(x);
       const want = await ortRun(readFileSync(path), x, [3, ...net.inputShape]);
       const got = softmax ? softmaxRows(ours, net.classes) : ours;
-      const err = relError(got, want);
+      const err = relDiff(got, want);
       t.log(`relative error ${err.toExponential(2)}`);
       t.true(err <= TOL, `relative error ${err}`);
     } finally {

@@ -7,7 +7,8 @@ import { Network } from '../../lib/network';
 import { importOnnxModel } from '../../lib/onnx/import';
 import { attr, decodeModel, encodeModel, floatTensor, FLOAT, int64Tensor, type onnx } from '../../lib/onnx/proto';
 import { Rng } from '../../lib/rng';
-import { ortRun, relError } from '../helpers/ort';
+import { relDiff } from '../helpers/compare';
+import { ortRun } from '../helpers/ort';
 
 type Node = [op: string, name: string, inputs: string[], attrs?: onnx.IAttributeProto[]];
 const rng = new Rng(41);
@@ -35,7 +36,7 @@ async function matchesOrt(t: import('ava').ExecutionContext, bytes: Uint8Array, 
   try {
     net.loadStateDict(m.weights);
     const x = rng.fillNormal(new Float32Array(3 * net.inputShape.reduce((a, b) => a * b, 1))) as Float32Array;
-    const err = relError(await net.forward(x), await ortRun(bytes, x, [3, ...net.inputShape]));
+    const err = relDiff(await net.forward(x), await ortRun(bytes, x, [3, ...net.inputShape]));
     t.true(err <= 1e-5, `relative error ${err}`);
   } finally {
     net.dispose();

@@ -2,11 +2,12 @@
 // differences, floor and Caffe ceil rounding, with and without padding.
 import test from 'ava';
 import { availableBackends } from '../../lib/backend';
-import { loadNative } from '../../lib/native';
 import { Network } from '../../lib/network';
 import { Rng } from '../../lib/rng';
 import { poolOutSize, validateSpec } from '../../lib/spec';
+import { within } from '../helpers/compare';
 import { gradcheck } from '../helpers/gradcheck';
+import { loadTestAddon } from '../helpers/test-addon';
 
 for (const type of ['maxpool', 'avgpool'] as const) {
   for (const [name, cfg] of [
@@ -35,14 +36,14 @@ for (const [name, cfg] of [
 test('avgpool countIncludePad divides by the extent within the padded image (PyTorch)', (t) => {
   // 1 channel 4x4 of ones, kernel 3 stride 2 pad 1 ceil: windows [-1,2), [1,4), [3,6) along each axis
   // hold 2, 3, 1 image elements; within the padded image [-1,5) they extend 3, 3, 2 (the last overhangs).
-  const native = loadNative();
+  const native = loadTestAddon();
   const layers = (inc: boolean) => validateSpec({ input: [1, 4, 4], layers: [{ type: 'avgpool', kernel: 3, stride: 2, padding: 1, ceil: true, countIncludePad: inc }] }).layers.map((l) => l.native);
   const ones = new Float64Array(16).fill(1);
   const image = [2, 3, 1], extent = [3, 3, 2];
   const want = image.flatMap((iy, y) => image.map((ix, x) => (iy * ix) / (extent[y] * extent[x])));
   t.deepEqual(Array.from(native.reference64(layers(false), [1, 4, 4], [], ones, 1, {}).scores), new Array(9).fill(1));
   const got = Array.from(native.reference64(layers(true), [1, 4, 4], [], ones, 1, {}).scores);
-  t.true(got.every((v, i) => Math.abs(v - want[i]) < 1e-12), `${got} vs ${want}`);
+  t.true(got.every((v, i) => within(v, want[i], 0, 1e-12)), `${got} vs ${want}`);
   t.throws(() => validateSpec({ input: [1, 4, 4], layers: [{ type: 'maxpool', kernel: 2, countIncludePad: true } as never] }), { message: /countIncludePad/ });
 });
 

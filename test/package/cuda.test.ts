@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cudaStatus, resolveBackend } from '../../lib/backend';
 import { GenConvNetError } from '../../lib/errors';
+import { testIf } from '../helpers/skip';
 
 const index = path.resolve(__dirname, '..', '..', 'lib', 'index.js');
 const status = cudaStatus();
@@ -27,15 +28,9 @@ function statusIn(env: Record<string, string>): ReturnType<typeof cudaStatus> {
 
 /** A CUDA test on a CUDA build without a usable GPU; skipped (with the reason logged) elsewhere. */
 function cudaBuildTest(title: string, fn: ImplementationFn<[]>): void {
-  if (status.compiled && !gpuHere) test(title, fn);
-  else test.skip(title, fn);
+  const reason = !status.compiled ? 'this build has no CUDA backend (scripts/pack-test.sh tests the CUDA prebuild)' : gpuHere ? 'a GPU is usable here' : '';
+  testIf('CUDA library-search', reason, title, fn);
 }
-
-if (!status.compiled || gpuHere)
-  test('why the CUDA library-search tests are skipped', (t) => {
-    t.log(status.compiled ? 'a GPU is usable here' : 'this build has no CUDA backend (scripts/pack-test.sh tests the CUDA prebuild)');
-    t.pass();
-  });
 
 test("device 'cuda' is refused with the reason cudaStatus() gives, unless a GPU is usable", (t) => {
   if (gpuHere) {

@@ -10,6 +10,7 @@ import { loadMnist } from '../../lib/data/mnist';
 import { buildReport } from '../../lib/report/report';
 import { sampleToFiles } from '../../lib/sample/summary';
 import { train } from '../../lib/train/trainer';
+import { testIf } from '../helpers/skip';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -25,12 +26,9 @@ async function makeRun(): Promise<string> {
   return dir;
 }
 
-test('report.html renders in headless chromium: images load, curves have points, no console errors', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.log(`skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
-    t.pass();
-    return;
-  }
+const noChromium = existsSync(CHROMIUM) ? '' : `${CHROMIUM} is not installed (apt-get install chromium)`;
+
+testIf('chromium', noChromium, 'report.html renders in headless chromium: images load, curves have points, no console errors', async (t) => {
   const dir = await makeRun();
   const report = await buildReport(dir);
   const { chromium } = await import('playwright-core');

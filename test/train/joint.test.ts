@@ -3,7 +3,6 @@
 // reference objective (objective64 backpropagated by reference64, itself checked by finite
 // differences of the float64 loss), and the trainer applying the scheduled λ at every step.
 import test from 'ava';
-import { loadNative } from '../../lib/native';
 import { Network } from '../../lib/network';
 import { lambdaAt, objectiveAt, phaseStart } from '../../lib/train/joint';
 import { computeObjective, ggWeight } from '../../lib/train/objectives';
@@ -11,8 +10,10 @@ import { formatPhases, parsePhases } from '../../lib/train/schedule';
 import { train } from '../../lib/train/trainer';
 import type { Dataset } from '../../lib/data/dataset';
 import type { NetSpec } from '../../lib/spec';
+import { within, worstDiff } from '../helpers/compare';
 import { setup } from '../helpers/gradcheck';
 import { objective64 } from '../helpers/objective64';
+import { loadTestAddon } from '../helpers/test-addon';
 
 const spec: NetSpec = {
   name: 'tiny', input: [1, 5, 5],
@@ -47,7 +48,7 @@ test('lambda moves linearly over the phase; fixed phases keep their objective', 
 });
 
 test('the joint step gradient matches the float64 reference objective (and its finite differences)', async (t) => {
-  const native = loadNative();
+  const native = loadTestAddon();
   const n = 6, C = 4;
   const { resolved, layers, params, x } = setup(spec, n, 3);
   const labels = Int32Array.from([0, 2, -1, 3, 1, -1]); // two unlabelled images join the reference set
@@ -67,8 +68,7 @@ test('the joint step gradient matches the float64 reference objective (and its f
     const want = native.reference64(layers, resolved.input, params, x, n, { dscores: objective64(F, labels, C, lambda).grad }).paramGrads!;
     net.parameters.forEach((p, i) => {
       const got = net.getGradient(p.name);
-      const scale = Math.max(...want[i].map(Math.abs));
-      const worst = Math.max(...got.map((g, k) => Math.abs(g - want[i][k])));
+      const { maxAbs: worst, scale } = worstDiff(got, want[i]);
       t.true(worst <= 1e-4 * scale + 1e-7, `step ${step} (lambda ${lambda}) ${p.name}: worst ${worst} of scale ${scale}`);
     });
     // the float64 gradient is that of L = lambda*(-GG log-lik) + (1 - lambda)*cross-entropy
@@ -84,7 +84,7 @@ test('the joint step gradient matches the float64 reference objective (and its f
       const down = loss();
       params[pi][k] = keep;
       const fd = (up - down) / (2 * h);
-      t.true(Math.abs(want[pi][k] - fd) <= 1e-6 + 1e-5 * Math.abs(fd), `param ${pi}[${k}]: ${want[pi][k]} vs ${fd}`);
+      t.true(within(want[pi][k], fd, 1e-5, 1e-6), `param ${pi}[${k}]: ${want[pi][k]} vs ${fd}`);
     }
   }
   net.dispose();

@@ -11,7 +11,7 @@ import type { NetSpec } from '../../lib/spec';
 import { computeObjective, type Objective } from '../../lib/train/objectives';
 import type { OptimizerOptions } from '../../lib/train/step';
 import { train } from '../../lib/train/trainer';
-import { backendTest } from '../helpers/backends';
+import { backendTest } from '../helpers/skip';
 import { maxRelDiff } from '../helpers/compare';
 
 const spec: NetSpec = {
@@ -51,7 +51,7 @@ async function fourCalls(net: Network, x: Float32Array, y: Int32Array, objective
 }
 
 /** max |a - b| / max |b| over every parameter. */
-function relDiff(a: Network, b: Network): number {
+function paramsRelDiff(a: Network, b: Network): number {
   return maxRelDiff(b.parameters.map((p): [Float32Array, Float32Array] => [a.getParameter(p.name), b.getParameter(p.name)]));
 }
 
@@ -75,7 +75,7 @@ for (const backend of backends)
           await fourCalls(split, x, y, objective, optimizerAt(kind, s));
         }
         t.true(Number.isFinite(ce));
-        const d = relDiff(fused, split);
+        const d = paramsRelDiff(fused, split);
         t.true(d <= 1e-6, `relative difference ${d}`);
         fused.dispose();
         split.dispose();

@@ -14,7 +14,9 @@ napi="-DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED
 flags="-std=c++20 -O2 -fPIC -pthread -ffp-contract=off -w -DGCN_HAVE_CUDA -I. -I$CUDA_INC $napi"
 objs=()
 # shellcheck disable=SC2086
-for f in $(grep -o '"native/[^"]*\.cc"' binding.gyp | tr -d '"' | grep -v onednn | sort -u); do
+# binding.gyp's sources for the addon: the engine and native/binding/addon.cc, not the oneDNN ones nor
+# the test-only module (native/testing/, its own NODE_API_MODULE)
+for f in $(grep -o '"native/[^"]*\.cc"' binding.gyp | tr -d '"' | grep -v -e onednn -e '^native/testing/' | sort -u); do
   $CXX $flags -c "$f" -o "$tmp/$(echo "$f" | tr / _).o" && objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
 for f in native/backends/cuda_net.cc native/binding/cuda.cc test/cuda/emulate/emu_fakes.cc; do

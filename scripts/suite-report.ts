@@ -1,11 +1,11 @@
-// bench/suite-report.ts — entry of `npm run experiment -- --suite gg-joint [--render]`: runs the
-// grid of bench/suite.ts (unless --render), then renders tables from the stored runs only: mean ±
+// scripts/suite-report.ts — entry of `npm run experiment -- --suite gg-joint [--render]`: runs the
+// grid of scripts/suite.ts (unless --render), then renders tables from the stored runs only: mean ±
 // std over the seeds present, with n; a missing cell shows '—', nothing is filled in. The tables go
 // into docs/results.md between markers, the runs into docs/gg-suite-runs.json.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../lib/io/atomic';
-import type { MachineInfo } from './machine';
+import type { MachineInfo } from '../bench/machine';
 import { JSONL, NETS, SCHEDULES, readRuns, runSuite, type SuiteRun } from './suite';
 
 const root = path.resolve(__dirname, '..', '..');

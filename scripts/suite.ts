@@ -1,4 +1,4 @@
-// bench/suite.ts — `npm run experiment -- --suite gg-joint`: what the generative gradient buys.
+// scripts/suite.ts — `npm run experiment -- --suite gg-joint`: what the generative gradient buys.
 // Three schedules (DG only, GG then DG, joint λ·GG+(1−λ)·DG) x batch 64/128/256 x all labels and
 // 100 per class x MNIST/Fashion-MNIST x LeNet and CIFAR-quick on 1x28x28, every run measured on
 // test images (error, ECE, NLL, GG log-likelihood, OOD against the other dataset). Each run sees the

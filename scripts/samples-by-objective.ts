@@ -1,8 +1,8 @@
-// bench/samples-by-objective.ts — HMC class samples of nets trained with different objectives,
+// scripts/samples-by-objective.ts — HMC class samples of nets trained with different objectives,
 // side by side (docs/samples-by-objective.md and its PNGs): the same T, sigma, seed and sampler
 // settings for every net; for each class the fraction of chains whose final image the net
 // classifies as that class, and the z-score of the class score against its values on test images.
-// Usage: node dist/bench/samples-by-objective.js [--steps-per-epoch 100]
+// Usage: node dist/scripts/samples-by-objective.js [--steps-per-epoch 100]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { subset } from '../lib/data/dataset';
@@ -15,7 +15,7 @@ import { tileImages } from '../lib/sample/grid';
 import { scoresOf } from '../lib/train/assess';
 import { argmaxRow } from '../lib/train/measures';
 import { train } from '../lib/train/trainer';
-import { machineInfo } from './machine';
+import { machineInfo } from '../bench/machine';
 
 const root = path.resolve(__dirname, '..', '..');
 const ARMS = [
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     ...out[0].rows.map((_, k) => `| ${k} | ${out.map((o) => `${(100 * o.rows[k].classified).toFixed(0)} % | ${o.rows[k].z.toFixed(2)} | ${o.rows[k].acceptance.toFixed(2)}`).join(' | ')} |`),
     `| mean | ${out.map((o) => `${(100 * o.rows.reduce((a, r) => a + r.classified, 0) / o.rows.length).toFixed(0)} % | ${(o.rows.reduce((a, r) => a + r.z, 0) / o.rows.length).toFixed(2)} | ${(o.rows.reduce((a, r) => a + r.acceptance, 0) / o.rows.length).toFixed(2)}`).join(' | ')} |`,
     '',
-    `Produced by \`node dist/bench/samples-by-objective.js --steps-per-epoch ${steps}\` at commit ${info.git ?? '?'} on ${info.cpu}, ${info.cores} cores (shared with other jobs).`,
+    `Produced by \`node dist/scripts/samples-by-objective.js --steps-per-epoch ${steps}\` at commit ${info.git ?? '?'} on ${info.cpu}, ${info.cores} cores (shared with other jobs).`,
     '',
   ].join('\n');
   mkdirSync(path.join(root, 'docs'), { recursive: true });

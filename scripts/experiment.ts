@@ -1,4 +1,4 @@
-// bench/experiment.ts — the paper's first experiment on this machine: DG-only against GG
+// scripts/experiment.ts — `npm run experiment`: the paper's first experiment on this machine: DG-only against GG
 // pre-training then DG, LeNet on MNIST and Fashion-MNIST, supervised and semi-supervised,
 // several seeds, the same epochs and hyperparameters for both arms. Results accumulate in
 // docs/experiment-runs.json (a rerun skips finished runs) and are rendered to docs/results.md.
@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { type DatasetName } from '../lib/data/mnist';
 import { train } from '../lib/train/trainer';
 import type { LabelKeep } from '../lib/train/labels';
-import { machineInfo } from './machine';
+import { machineInfo } from '../bench/machine';
 
 interface Cell { dataset: DatasetName; labels: LabelKeep; arm: string; phases: string; seed: number; lr: number }
 interface Result extends Cell { top1Error: number; top5Error: number; ggLogLik: number; seconds: number; history: number[]; diverged?: string }

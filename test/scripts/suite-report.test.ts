@@ -1,9 +1,9 @@
-// test/bench/suite-report.test.ts — the gg-joint suite's tables come from stored runs only:
+// test/scripts/suite-report.test.ts — the gg-joint suite's tables come from stored runs only:
 // paired differences to DG only by hand, a missing cell is '—', n is shown under 3 seeds, and
 // a diverged run is counted, never filled in.
 import test from 'ava';
-import { meanStd, renderSummary, renderTables } from '../../bench/suite-report';
-import type { SuiteRun } from '../../bench/suite';
+import { meanStd, renderSummary, renderTables } from '../../scripts/suite-report';
+import type { SuiteRun } from '../../scripts/suite';
 
 function run(phases: string, seed: number, top1Error: number, auroc: number, diverged = false): SuiteRun {
   const det = { auroc, fpr95: 0.5 };

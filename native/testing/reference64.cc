@@ -1,8 +1,9 @@
-// native/binding/reference64.cc — reference64(): one forward (and optional backward) of a
+// native/testing/reference64.cc — reference64(): one forward (and optional backward) of a
 // layer list in float64 on the reference kernels, for the finite-difference gradient checks.
-// Synchronous and stateless: every call gets its parameters and buffers afresh.
+// Test-only (native/testing/addon.cc): never in the shipped addon. Synchronous and stateless:
+// every call gets its parameters and buffers afresh.
 #include "../backends/reference_runner.h"
-#include "convert.h"
+#include "../binding/convert.h"
 
 namespace gcn::binding {
 
@@ -22,7 +23,7 @@ static Napi::Float64Array copyOut(Napi::Env env, const double* src, size_t count
 // reference64(layers, [C,H,W], params: Float64Array[], x: Float64Array, n,
 //             {dscores?: Float64Array, node?: {...}, train?: boolean, seed?: number})
 //   -> {scores, paramGrads?, inputGrad?, nodeValues?}
-// Called through guardedFn (addon.cc): bad_alloc and every other exception become coded JS errors.
+// Called through guardedFn (native/testing/addon.cc): bad_alloc and every other exception become coded JS errors.
 Napi::Value reference64(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   {
