@@ -25,12 +25,14 @@
         "native/engine/chains.cc",
         "native/binding/objective.cc",
         "native/binding/leapfrog.cc",
-        "native/ops/leapfrog/cpu.cc",
-        "native/ops/objective/cpu.cc",
-        "native/ops/optim/cpu.cc",
+        "native/ops/leapfrog/reference.cc",
+        "native/ops/objective/reference.cc",
+        "native/ops/optim/reference.cc",
         "native/engine/net.cc",
+        "native/engine/host_net.cc",
         "native/engine/train_step.cc",
         "native/engine/shapes.cc",
+        "native/ops/registry.cc",
         "native/backends/reference_net.cc",
         "native/ops/conv/reference.cc",
         "native/ops/pool/reference.cc",
@@ -49,7 +51,8 @@
             "native/ops/relu/onednn.cc",
             "native/ops/lrn/onednn.cc",
             "native/ops/dropout/onednn.cc",
-            "native/ops/linear/onednn.cc"
+            "native/ops/linear/onednn.cc",
+            "native/ops/flatten/onednn.cc"
           ],
           "link_settings": { "libraries": ["-ldnnl"] }
         }]

@@ -2,12 +2,14 @@
 // state and activations live on the GPU (RAII buffers), with cuDNN convolutions, cuBLAS linear
 // layers and the custom kernels of native/ops/*/cuda.cu. Host<->device copies happen only at the
 // net's edges: the input, the scores, the score gradient, nodeGrad's results and the parameter
-// accessors. Everything sized by the batch (activations, convolution plans) is built once per n.
+// accessors. Everything sized by the batch (activations, workspaces, op states such as convolution
+// plans) is built once per n. Each layer runs through its op's CUDA entry points (table cudaOp, GCN_OPS).
 #include <algorithm>
 #include <cmath>
 #include <memory>
 
 #include "../engine/net.h"
+#include "../ops/registry.h"
 #include "cuda_ops.h"
 
 namespace gcn {
@@ -15,22 +17,30 @@ namespace {
 
 using namespace cuda;
 
-// How a dropout layer ran in the last forward, for its backward.
-struct DropoutCall {
-  bool train = false;
-  uint64_t seed = 0, step = 0;
+// The CUDA backend's op table: each layer kind's entry points (native/ops/<op>/op.h, cuda.cu).
+struct CudaOp {
+  std::unique_ptr<LayerState> (*prepare)(Ctx&, const LayerGeom&, int n);
+  void (*forward)(const Call&);
+  void (*backward)(const Call&);
 };
 
-// Everything built for one batch size. Slot l is layer l's input, slot L the scores; a flatten
-// layer's output slot aliases its input.
+const CudaOp& cudaOp(LayerKind k) {
+#define GCN_CUDA_OP(K) CudaOp{&ops::K::cudaPrepare, &ops::K::cudaForward, &ops::K::cudaBackward},
+  static const CudaOp table[] = {GCN_OPS(GCN_CUDA_OP)};
+#undef GCN_CUDA_OP
+  opInfo(k);  // throws for a kind outside the list
+  return table[size_t(k)];
+}
+
+// Everything built for one batch size. Slot l is layer l's input, slot L the scores; a view
+// layer's (flatten's) output slot aliases its input.
 struct Plan {
   int n = 0;
   std::vector<DeviceBuffer<float>> own;
   std::vector<float*> act, dact;
-  std::vector<DeviceBuffer<float>> scale;     // LRN: the forward's scale
-  std::vector<DeviceBuffer<int32_t>> argmax;  // max pooling
-  std::vector<std::unique_ptr<ConvPlan>> conv;
-  std::vector<DropoutCall> dropout;
+  std::vector<DeviceBuffer<float>> ws;    // per layer, its op's workspace (LRN: the forward's scale)
+  std::vector<DeviceBuffer<int32_t>> iws;  // (max pooling: the argmax)
+  std::vector<std::unique_ptr<LayerState>> state;  // per layer, its op's cudaPrepare (conv: the cuDNN plan)
   DeviceBuffer<float> values;  // nodeGrad's responses (n)
   DeviceBuffer<int32_t> labels;  // trainStep's labels (n)
 };
@@ -45,6 +55,8 @@ struct DevParams {
 class CudaNet final : public Net, public DeviceNodeGrad {
  public:
   CudaNet(std::vector<LayerGeom> layers, Shape3 input) : Net(std::move(layers), input), ctx_(defaultTf32()) {
+    checkSupported(Backend::Cuda, "cuda", layers_);
+    for (const LayerGeom& g : layers_) ops_.push_back(&cudaOp(g.spec.kind));
     firstParam_ = 0;
     while (firstParam_ < layers_.size() && weightIndex(firstParam_) < 0) ++firstParam_;
     for (size_t i = 0; i < info_.size(); ++i) {
@@ -53,8 +65,6 @@ class CudaNet final : public Net, public DeviceNodeGrad {
       g_.emplace_back(size_t(info_[i].size));
       check(cudaMemsetAsync(w_.back().get(), 0, bytes, ctx_.stream()), "cudaMemset (parameters)");
       check(cudaMemsetAsync(g_.back().get(), 0, bytes, ctx_.stream()), "cudaMemset (gradients)");
-      values_[i] = Floats();  // the base class's host copies are not used here
-      grads_[i] = Floats();
     }
     for (auto& s : state_) s.resize(info_.size());
     ctx_.sync();
@@ -189,10 +199,6 @@ class CudaNet final : public Net, public DeviceNodeGrad {
   }
 
  private:
-  void checkSlot(size_t i, int s) const {
-    if (s < 0 || s > 1 || i >= info_.size()) throw Error("E_INVALID_ARGUMENT", "optimizer slot out of range");
-  }
-
   // The device buffer of an optimizer slot, allocated and zeroed on first use.
   float* slotBuffer(size_t i, int s) {
     checkSlot(i, s);
@@ -232,10 +238,9 @@ class CudaNet final : public Net, public DeviceNodeGrad {
     p->n = n;
     p->act.resize(L + 1);
     p->dact.resize(L + 1);
-    p->scale.resize(L);
-    p->argmax.resize(L);
-    p->conv.resize(L);
-    p->dropout.resize(L);
+    p->ws.resize(L);
+    p->iws.resize(L);
+    p->state.resize(L);
     auto alloc = [&](int64_t count) {
       p->own.emplace_back(size_t(count) * size_t(n));
       return p->own.back().get();
@@ -244,12 +249,13 @@ class CudaNet final : public Net, public DeviceNodeGrad {
     p->dact[0] = alloc(input_.size());
     for (size_t l = 0; l < L; ++l) {
       const LayerGeom& g = layers_[l];
-      const bool alias = g.spec.kind == LayerKind::Flatten;
-      p->act[l + 1] = alias ? p->act[l] : alloc(g.out.size());
-      p->dact[l + 1] = alias ? p->dact[l] : alloc(g.out.size());
-      if (g.spec.kind == LayerKind::Lrn) p->scale[l].reserve(size_t(n) * size_t(g.in.size()));
-      if (g.spec.kind == LayerKind::MaxPool) p->argmax[l].reserve(size_t(n) * size_t(g.out.size()));
-      if (g.spec.kind == LayerKind::Conv) p->conv[l] = std::make_unique<ConvPlan>(ctx_, g, n);
+      const OpInfo& op = opInfo(g.spec.kind);
+      p->act[l + 1] = op.view ? p->act[l] : alloc(g.out.size());
+      p->dact[l + 1] = op.view ? p->dact[l] : alloc(g.out.size());
+      const Workspace w = op.workspace(Backend::Cuda, g);
+      p->ws[l].reserve(size_t(n) * size_t(w.reals));
+      p->iws[l].reserve(size_t(n) * size_t(w.ints));
+      p->state[l] = ops_[l]->prepare(ctx_, g, n);
     }
     p->values.reserve(size_t(n));
     p->labels.reserve(size_t(n));
@@ -284,75 +290,23 @@ class CudaNet final : public Net, public DeviceNodeGrad {
     }
   }
 
-  void copy(float* dst, const float* src, int64_t count) {
-    check(cudaMemcpyAsync(dst, src, sizeof(float) * size_t(count), cudaMemcpyDeviceToDevice, ctx_.stream()),
-          "cudaMemcpy (device copy)");
+  void copy(float* dst, const float* src, int64_t count) { copyDevice(ctx_.stream(), dst, src, count); }
+
+  Call call(size_t l, bool train, bool params, bool needDx) {
+    Plan& p = *plan_;
+    const LayerGeom& g = layers_[l];
+    const DevParams w = paramsOf(l);
+    const LayerCall<float> c{Geom{p.n, g.in, g.out}, g.spec, int(l), p.act[l], p.act[l + 1], p.dact[l + 1], p.dact[l], w.w,
+                             w.b, w.dw, w.db, p.ws[l].get(), p.iws[l].get(), train, params, needDx, seed_, dropoutStep_};
+    return Call{c, ctx_, ctx_.stream(), p.state[l].get()};
   }
 
-  void forwardLayer(size_t l, bool train) {
-    Plan& p = *plan_;
-    const LayerGeom& lg = layers_[l];
-    const LayerSpec& s = lg.spec;
-    const Geom g{p.n, lg.in, lg.out};
-    const float* x = p.act[l];
-    float* y = p.act[l + 1];
-    const int64_t count = int64_t(p.n) * lg.in.size();
-    const cudaStream_t st = ctx_.stream();
-    const DevParams w = paramsOf(l);
-    switch (s.kind) {
-      case LayerKind::Conv: p.conv[l]->forward(x, w.w, w.b, y); break;
-      case LayerKind::Linear: linear_fwd(ctx_, p.n, int(lg.in.size()), s.outFeatures, x, w.w, w.b, y); break;
-      case LayerKind::Relu: relu_fwd(st, count, x, y); break;
-      case LayerKind::MaxPool: maxpool_fwd(st, g, s, x, y, p.argmax[l].get()); break;
-      case LayerKind::AvgPool: avgpool_fwd(st, g, s, x, y); break;
-      case LayerKind::Lrn: lrn_fwd(st, g, s, x, y, p.scale[l].get()); break;
-      case LayerKind::Dropout:
-        p.dropout[l] = {train, seed_, dropoutStep_};
-        if (train) dropout_fwd(st, count, s.p, seed_, dropoutStep_, int(l), x, y);
-        else copy(y, x, count);
-        break;
-      case LayerKind::Flatten: break;  // its output aliases its input
-    }
-  }
-
-  void backwardLayer(size_t l, bool params, bool needDx) {
-    Plan& p = *plan_;
-    const LayerGeom& lg = layers_[l];
-    const LayerSpec& s = lg.spec;
-    const Geom g{p.n, lg.in, lg.out};
-    const float* x = p.act[l];
-    const float* dy = p.dact[l + 1];
-    float* dx = p.dact[l];
-    const int64_t count = int64_t(p.n) * lg.in.size();
-    const cudaStream_t st = ctx_.stream();
-    const DevParams w = paramsOf(l);
-    switch (s.kind) {
-      case LayerKind::Conv:
-        if (params) p.conv[l]->backwardFilter(x, dy, w.dw, w.db);
-        if (needDx) p.conv[l]->backwardData(dy, w.w, dx);
-        break;
-      case LayerKind::Linear: {
-        const int in = int(lg.in.size());
-        if (params) linear_bwd_weights(ctx_, p.n, in, s.outFeatures, x, dy, w.dw, w.db);
-        if (needDx) linear_bwd_data(ctx_, p.n, in, s.outFeatures, dy, w.w, dx);
-        break;
-      }
-      case LayerKind::Relu: if (needDx) relu_bwd(st, count, p.act[l + 1], dy, dx); break;
-      case LayerKind::MaxPool: if (needDx) maxpool_bwd(st, g, s, dy, p.argmax[l].get(), dx); break;
-      case LayerKind::AvgPool: if (needDx) avgpool_bwd(st, g, s, dy, dx); break;
-      case LayerKind::Lrn: if (needDx) lrn_bwd(st, g, s, x, p.scale[l].get(), dy, dx); break;
-      case LayerKind::Dropout: {
-        const DropoutCall& d = p.dropout[l];
-        if (needDx && d.train) dropout_bwd(st, count, s.p, d.seed, d.step, int(l), dy, dx);
-        else if (needDx) copy(dx, dy, count);
-        break;
-      }
-      case LayerKind::Flatten: break;  // aliased: dx is dy
-    }
-  }
+  void forwardLayer(size_t l, bool train) { ops_[l]->forward(call(l, train, false, false)); }
+  void backwardLayer(size_t l, bool params, bool needDx) { ops_[l]->backward(call(l, false, params, needDx)); }
 
   Ctx ctx_;  // declared first: destroyed last
-  std::vector<DeviceBuffer<float>> w_, g_, state_[2];
+  std::vector<const CudaOp*> ops_;  // per layer
+  std::vector<DeviceBuffer<float>> w_, g_, state_[2];  // the parameter store: values, gradients, optimizer slots
   std::unique_ptr<Plan> plan_;
   ObjectiveScratch objScratch_;
   DeviceBuffer<NodeSpec> nodes_;  // nodeGrad's nodes

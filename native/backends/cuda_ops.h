@@ -12,15 +12,28 @@
 #include <vector>
 
 #include "../engine/chains.h"
-#include "../ops/leapfrog/leapfrog.h"
-#include "../ops/objective/objective.h"
-#include "../ops/optim/optim.h"
-#include "../ops/reference.h"
+#include "../ops/contract.h"
+#include "../ops/leapfrog/op.h"
+#include "../ops/objective/op.h"
+#include "../ops/optim/op.h"
 #include "cuda_util.h"
 
 namespace gcn::cuda {
 
 using ref::Geom;
+
+// ---- the op table's call (each op's cudaForward/cudaBackward in native/ops/<op>/cuda.cu) ----
+// One layer's call on device buffers (LayerCall, ops/contract.h), with the context and stream, and the
+// op's state from its cudaPrepare.
+struct Call : LayerCall<float> {
+  Ctx& ctx;
+  cudaStream_t st;
+  LayerState* state;
+};
+// dst = src on the device (count floats), queued on st.
+inline void copyDevice(cudaStream_t st, float* dst, const float* src, int64_t count) {
+  check(cudaMemcpyAsync(dst, src, sizeof(float) * size_t(count), cudaMemcpyDeviceToDevice, st), "cudaMemcpy (device copy)");
+}
 
 // ---- relu (ops/relu/cuda.cu) ----
 void relu_fwd(cudaStream_t s, int64_t count, const float* x, float* y);
@@ -62,7 +75,7 @@ struct ConvAlgos {
 
 // One convolution layer at one batch size: descriptors, algorithms and the workspace they need
 // (reserved in the context's shared workspace at construction).
-class ConvPlan {
+class ConvPlan final : public LayerState {
  public:
   ConvPlan(Ctx& ctx, const LayerGeom& g, int n);
   // w: (OC, C/groups, kh, kw)  b: (OC) or null
@@ -105,7 +118,7 @@ struct DeviceNodeGrad {
 // per iteration only per-chain scalars cross (step sizes and 1/T in, F_k, |I|^2, |p|^2 out).
 std::unique_ptr<Chains> makeCudaChains(DeviceNodeGrad& net, int chains, int64_t D, const std::vector<NodeSpec>& nodes);
 
-// ---- optimizers (ops/optim/cuda.cu), float arithmetic identical to optim/cpu.cc ----
+// ---- optimizers (ops/optim/cuda.cu), float arithmetic identical to optim/reference.cc ----
 void sgd_step(cudaStream_t s, int64_t count, float* w, const float* g, float* v, float lr, float momentum, float wd);
 void adam_step(cudaStream_t s, int64_t count, float* w, const float* g, float* m, float* v, const AdamParams& p);
 

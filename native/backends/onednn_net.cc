@@ -1,17 +1,33 @@
 // native/backends/onednn_net.cc — the oneDNN backend: a Net whose layers are dnn::Ops (see
 // onednn_ops.h). Everything that depends on the batch size (primitives, memories) is built
 // once per n and reused; activations stay in oneDNN's layouts and are reordered only at the
-// input, the scores and the nodeGrad node. A relu after conv/linear is fused as a post-op.
-// Parameters live in the base class's host buffers; weights are re-packed only after a change.
+// input, the scores and the nodeGrad node. Each layer's Op comes from its op's entry point (the
+// table onednnOp, built from GCN_OPS). A relu after conv/linear is fused as a post-op.
+// Parameters live in HostNet's host store; weights are re-packed only after a change.
 #include <cstring>
 
-#include "../engine/net.h"
+#include "../engine/host_net.h"
+#include "../ops/registry.h"
 #include "onednn_ops.h"
 
 namespace gcn {
 namespace {
 
 using namespace dnn;
+
+// The oneDNN backend's op table: each layer kind's Op maker and relu fusion (ops/<op>/op.h).
+struct OnednnOp {
+  std::unique_ptr<Op> (*make)(const OpInit&, const Tensor&);
+  bool postOps, asPostOp;
+};
+
+const OnednnOp& onednnOp(LayerKind k) {
+#define GCN_ONEDNN_OP(K) OnednnOp{&ops::K::onednn, ops::K::onednnPostOps, ops::K::onednnAsPostOp},
+  static const OnednnOp table[] = {GCN_OPS(GCN_ONEDNN_OP)};
+#undef GCN_ONEDNN_OP
+  opInfo(k);  // throws for a kind outside the list
+  return table[size_t(k)];
+}
 
 template <class F>
 void guarded(F&& f) {
@@ -32,15 +48,18 @@ struct NodeIO {
 struct Plan {
   int n = 0;
   std::vector<Tensor> slots;             // slots[l]: layer l's input; slots.back(): the scores
-  std::vector<std::unique_ptr<Op>> ops;  // null for flatten (a view)
+  std::vector<std::unique_ptr<Op>> ops;  // null for a view (flatten)
   memory outUser, dOutUser;              // plain wrappers of caller buffers, bound per call
   Step outStep, dOutStep;
   std::vector<NodeIO> nodes;             // per slot, built on first nodeGrad there
 };
 
-class OnednnNet final : public Net {
+class OnednnNet final : public HostNet {
  public:
-  using Net::Net;
+  OnednnNet(std::vector<LayerGeom> layers, Shape3 input) : HostNet(std::move(layers), input) {
+    checkSupported(Backend::Onednn, "onednn", layers_);
+    for (const LayerGeom& g : layers_) ops_.push_back(&onednnOp(g.spec.kind));
+  }
   const char* backendName() const override { return "onednn"; }
 
   void forward(const float* x, int n, bool train, float* scores) override {
@@ -84,28 +103,25 @@ class OnednnNet final : public Net {
   }
 
   void writeParamRange(size_t i, const float* src, int64_t offset, int64_t count) override {
-    Net::writeParamRange(i, src, offset, count);
+    HostNet::writeParamRange(i, src, offset, count);
     ++version_;
   }
 
   // Every base-class call that changes parameter values must bump version_ (re-packing).
   void sgdStep(float lr, float momentum, float weightDecay) override {
-    Net::sgdStep(lr, momentum, weightDecay);
+    HostNet::sgdStep(lr, momentum, weightDecay);
     ++version_;
   }
 
   void adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled,
                 int64_t step) override {
-    Net::adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    HostNet::adamStep(lr, beta1, beta2, eps, weightDecay, decoupled, step);
     ++version_;
   }
 
  private:
-  bool fusesRelu(size_t l) const {
-    const LayerKind k = layers_[l].spec.kind;
-    return (k == LayerKind::Conv || k == LayerKind::Linear) && l + 1 < layers_.size() &&
-           layers_[l + 1].spec.kind == LayerKind::Relu;
-  }
+  // Layer l applies layer l+1 (a relu) as a post-op.
+  bool fusesRelu(size_t l) const { return ops_[l]->postOps && l + 1 < layers_.size() && ops_[l + 1]->asPostOp; }
 
   HostParams hostParams(size_t l) {
     const int wi = weightIndex(l);
@@ -116,17 +132,7 @@ class OnednnNet final : public Net {
 
   std::unique_ptr<Op> makeOp(size_t l, int n, const Tensor& in) {
     OpInit init{&env_, &layers_[l], int(l), n, hostParams(l), fusesRelu(l), l > 0 && fusesRelu(l - 1)};
-    switch (layers_[l].spec.kind) {
-      case LayerKind::Conv: return makeConvOp(init, in);
-      case LayerKind::Linear: return makeLinearOp(init, in);
-      case LayerKind::Relu: return makeReluOp(init, in);
-      case LayerKind::MaxPool:
-      case LayerKind::AvgPool: return makePoolOp(init, in);
-      case LayerKind::Lrn: return makeLrnOp(init, in);
-      case LayerKind::Dropout: return makeDropoutOp(init, in);
-      case LayerKind::Flatten: return nullptr;
-    }
-    return nullptr;
+    return ops_[l]->make(init, in);
   }
 
   void prepare(int n) {
@@ -218,6 +224,7 @@ class OnednnNet final : public Net {
     }
   }
 
+  std::vector<const OnednnOp*> ops_;  // per layer
   Env env_;
   std::unique_ptr<Plan> plan_;
   uint64_t version_ = 1;

@@ -105,12 +105,8 @@ class Op {
   Tensor in_, out_;
 };
 
-std::unique_ptr<Op> makeConvOp(const OpInit& init, const Tensor& in);
-std::unique_ptr<Op> makePoolOp(const OpInit& init, const Tensor& in);
-std::unique_ptr<Op> makeReluOp(const OpInit& init, const Tensor& in);
-std::unique_ptr<Op> makeLrnOp(const OpInit& init, const Tensor& in);
-std::unique_ptr<Op> makeDropoutOp(const OpInit& init, const Tensor& in);
-std::unique_ptr<Op> makeLinearOp(const OpInit& init, const Tensor& in);
+// Each layer kind's Op comes from its op's entry point ops::<Kind>::onednn (native/ops/<op>/op.h),
+// through the table in onednn_net.cc; null for a view (flatten).
 
 // ---- helpers (onednn_util.cc) ----
 

@@ -1,17 +1,18 @@
 // native/backends/reference_net.cc — the reference backend: a Net whose layers run through
-// RefRunner<float> (plain-loop kernels of native/ops/*/reference.cc) on host NCHW buffers.
+// RefRunner<float> (plain-loop kernels of native/ops/*/reference.cc) on host NCHW buffers, with
+// its parameters in HostNet's store.
 // Buffers are sized once per batch size; backward reuses the last forward's activations.
 #include <cstring>
 
-#include "../engine/net.h"
+#include "../engine/host_net.h"
 #include "reference_runner.h"
 
 namespace gcn {
 namespace {
 
-class ReferenceNet final : public Net {
+class ReferenceNet final : public HostNet {
  public:
-  ReferenceNet(std::vector<LayerGeom> layers, Shape3 input) : Net(std::move(layers), input), run_(layers_, input) {
+  ReferenceNet(std::vector<LayerGeom> layers, Shape3 input) : HostNet(std::move(layers), input), run_(layers_, input) {
     params_.resize(layers_.size());
     for (size_t l = 0; l < layers_.size(); ++l) {
       const int wi = weightIndex(l);

@@ -1,6 +1,7 @@
 // native/backends/reference_runner.h — runs a layer list with the reference kernels on host
-// NCHW buffers of element type T. ReferenceNet uses it in float; the float64 gradient checks use
-// it in double (native/testing/reference64.cc, test-only). Parameters are borrowed: per layer, a
+// NCHW buffers of element type T, each layer through its op's reference entry points (the table
+// refOp<T>, built from GCN_OPS). ReferenceNet uses it in float; the float64 gradient checks use it
+// in double (native/testing/reference64.cc, test-only). Parameters are borrowed: per layer, a
 // weight and an optional bias pointer (and their gradients), in PyTorch layout.
 #pragma once
 #include <algorithm>
@@ -8,9 +9,25 @@
 #include <vector>
 
 #include "../engine/common.h"
-#include "../ops/reference.h"
+#include "../ops/registry.h"
 
 namespace gcn {
+
+// The reference backend's op table: each layer kind's forward and backward on host buffers of T.
+template <typename T>
+struct RefOp {
+  void (*forward)(const LayerCall<T>&);
+  void (*backward)(const LayerCall<T>&);
+};
+
+template <typename T>
+const RefOp<T>& refOp(LayerKind k) {
+#define GCN_REF_OP(K) RefOp<T>{&ops::K::template refForward<T>, &ops::K::template refBackward<T>},
+  static const RefOp<T> table[] = {GCN_OPS(GCN_REF_OP)};
+#undef GCN_REF_OP
+  opInfo(k);  // throws for a kind outside the list
+  return table[size_t(k)];
+}
 
 template <typename T>
 class RefRunner {
@@ -22,7 +39,10 @@ class RefRunner {
     T* db = nullptr;
   };
 
-  RefRunner(const std::vector<LayerGeom>& layers, Shape3 input) : layers_(layers), input_(input) {}
+  RefRunner(const std::vector<LayerGeom>& layers, Shape3 input) : layers_(layers), input_(input) {
+    checkSupported(Backend::Reference, "reference", layers_);
+    for (const LayerGeom& g : layers_) ops_.push_back(&refOp<T>(g.spec.kind));
+  }
 
   int batch() const { return n_; }
   T* act(size_t i) { return acts_[i].data(); }
@@ -34,7 +54,7 @@ class RefRunner {
     if (n < 1) throw Error("E_INVALID_ARGUMENT", "batch size must be >= 1");
     resize(n);
     std::memcpy(acts_[0].data(), x, sizeof(T) * n * input_.size());
-    for (size_t l = 0; l < upTo; ++l) forwardLayer(l, train, p[l], seed, step);
+    for (size_t l = 0; l < upTo; ++l) ops_[l]->forward(call(l, p[l], train, false, false, seed, step));
   }
 
   // Backpropagates dact(top) down to layer 0: parameter gradients when params, the input
@@ -42,7 +62,7 @@ class RefRunner {
   void backward(size_t top, bool params, bool toInput, const std::vector<LayerParams>& p) {
     for (size_t l = top; l-- > 0;) {
       const bool needDx = l > 0 || toInput;
-      backwardLayer(l, params, needDx, p[l]);
+      ops_[l]->backward(call(l, p[l], false, params, needDx, 0, 0));
     }
   }
 
@@ -78,79 +98,32 @@ class RefRunner {
     n_ = 0;
     acts_.assign(layers_.size() + 1, {});
     dacts_.assign(layers_.size() + 1, {});
-    aux_.assign(layers_.size(), {});
-    argmax_.assign(layers_.size(), {});
+    ws_.assign(layers_.size(), {});
+    iws_.assign(layers_.size(), {});
     acts_[0].resize(size_t(n) * input_.size());
     dacts_[0].resize(acts_[0].size());
     for (size_t l = 0; l < layers_.size(); ++l) {
       acts_[l + 1].resize(size_t(n) * layers_[l].out.size());
       dacts_[l + 1].resize(acts_[l + 1].size());
-      LayerKind k = layers_[l].spec.kind;
-      if (k == LayerKind::Lrn || k == LayerKind::Dropout) aux_[l].resize(size_t(n) * layers_[l].in.size());
-      if (k == LayerKind::MaxPool) argmax_[l].resize(acts_[l + 1].size());
+      const Workspace w = opInfo(layers_[l].spec.kind).workspace(Backend::Reference, layers_[l]);
+      ws_[l].resize(size_t(n) * size_t(w.reals));
+      iws_[l].resize(size_t(n) * size_t(w.ints));
     }
     n_ = n;
   }
 
-  void forwardLayer(size_t l, bool train, const LayerParams& p, uint64_t seed, uint64_t step) {
-    const LayerGeom& lg = layers_[l];
-    const LayerSpec& s = lg.spec;
-    const ref::Geom g{n_, lg.in, lg.out};
-    const T* x = acts_[l].data();
-    T* y = acts_[l + 1].data();
-    const int64_t count = int64_t(n_) * lg.in.size();
-    switch (s.kind) {
-      case LayerKind::Conv: ref::conv_fwd(g, s, x, p.w, p.b, y); break;
-      case LayerKind::Linear: ref::linear_fwd(n_, int(lg.in.size()), s.outFeatures, x, p.w, p.b, y); break;
-      case LayerKind::Relu: ref::relu_fwd(count, x, y); break;
-      case LayerKind::MaxPool: ref::maxpool_fwd(g, s, x, y, argmax_[l].data()); break;
-      case LayerKind::AvgPool: ref::avgpool_fwd(g, s, x, y); break;
-      case LayerKind::Lrn: ref::lrn_fwd(g, s, x, y, aux_[l].data()); break;
-      case LayerKind::Dropout:
-        if (train) {
-          ref::dropout_fwd(count, s, seed, step, int(l), x, y, aux_[l].data());
-        } else {
-          std::memcpy(y, x, sizeof(T) * count);
-          std::fill(aux_[l].begin(), aux_[l].end(), T(1));
-        }
-        break;
-      case LayerKind::Flatten: std::memcpy(y, x, sizeof(T) * count); break;
-    }
-  }
-
-  void backwardLayer(size_t l, bool params, bool needDx, const LayerParams& p) {
-    const LayerGeom& lg = layers_[l];
-    const LayerSpec& s = lg.spec;
-    const ref::Geom g{n_, lg.in, lg.out};
-    const T* x = acts_[l].data();
-    const T* dy = dacts_[l + 1].data();
-    T* dx = dacts_[l].data();
-    const int64_t count = int64_t(n_) * lg.in.size();
-    switch (s.kind) {
-      case LayerKind::Conv:
-        if (params) ref::conv_bwd_weights(g, s, x, dy, p.dw, p.db);
-        if (needDx) ref::conv_bwd_data(g, s, dy, p.w, dx);
-        break;
-      case LayerKind::Linear: {
-        const int in = int(lg.in.size());
-        if (params) ref::linear_bwd_weights(n_, in, s.outFeatures, x, dy, p.dw, p.db);
-        if (needDx) ref::linear_bwd_data(n_, in, s.outFeatures, dy, p.w, dx);
-        break;
-      }
-      case LayerKind::Relu: if (needDx) ref::relu_bwd(count, acts_[l + 1].data(), dy, dx); break;
-      case LayerKind::MaxPool: if (needDx) ref::maxpool_bwd(g, dy, argmax_[l].data(), dx); break;
-      case LayerKind::AvgPool: if (needDx) ref::avgpool_bwd(g, s, dy, dx); break;
-      case LayerKind::Lrn: if (needDx) ref::lrn_bwd(g, s, x, aux_[l].data(), dy, dx); break;
-      case LayerKind::Dropout: if (needDx) ref::dropout_bwd(count, aux_[l].data(), dy, dx); break;
-      case LayerKind::Flatten: if (needDx) std::memcpy(dx, dy, sizeof(T) * count); break;
-    }
+  LayerCall<T> call(size_t l, const LayerParams& p, bool train, bool params, bool needDx, uint64_t seed, uint64_t step) {
+    const LayerGeom& g = layers_[l];
+    return LayerCall<T>{ref::Geom{n_, g.in, g.out}, g.spec, int(l), acts_[l].data(), acts_[l + 1].data(), dacts_[l + 1].data(),
+                      dacts_[l].data(), p.w, p.b, p.dw, p.db, ws_[l].data(), iws_[l].data(), train, params, needDx, seed, step};
   }
 
   std::vector<LayerGeom> layers_;
   Shape3 input_;
   int n_ = 0;
-  std::vector<std::vector<T>> acts_, dacts_, aux_;
-  std::vector<std::vector<int32_t>> argmax_;
+  std::vector<const RefOp<T>*> ops_;
+  std::vector<std::vector<T>> acts_, dacts_, ws_;  // ws_, iws_: per layer, its op's workspace
+  std::vector<std::vector<int32_t>> iws_;
 };
 
 }  // namespace gcn

@@ -1,6 +1,8 @@
 // native/binding/convert.cc — JS objects to LayerSpec/Shape3/NodeSpec; see convert.h.
 #include "convert.h"
 
+#include "../ops/registry.h"
+
 namespace gcn::binding {
 
 void throwJs(Napi::Env env, const std::string& code, const std::string& message) {
@@ -27,13 +29,9 @@ static int intField(const Napi::Object& o, const char* key, int fallback, int64_
 }
 
 static LayerKind toKind(Napi::Env env, const std::string& t) {
-  static const std::pair<const char*, LayerKind> kinds[] = {
-      {"conv", LayerKind::Conv},       {"relu", LayerKind::Relu},       {"maxpool", LayerKind::MaxPool},
-      {"avgpool", LayerKind::AvgPool}, {"lrn", LayerKind::Lrn},         {"dropout", LayerKind::Dropout},
-      {"linear", LayerKind::Linear},   {"flatten", LayerKind::Flatten}};
-  for (const auto& [name, kind] : kinds)
-    if (t == name) return kind;
-  throwJs(env, "E_SPEC", "unknown layer type '" + t + "'");
+  const OpInfo* op = opNamed(t);
+  if (!op) throwJs(env, "E_SPEC", "unknown layer type '" + t + "'");
+  return op->kind;
 }
 
 LayerSpec toLayerSpec(const Napi::Object& o) {

@@ -4,8 +4,8 @@
 #pragma once
 #include <napi.h>
 
-#include "../ops/leapfrog/leapfrog.h"
-#include "../ops/objective/objective.h"
+#include "../ops/leapfrog/op.h"
+#include "../ops/objective/op.h"
 
 namespace gcn::binding {
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "../ops/leapfrog/leapfrog.h"
+#include "../ops/leapfrog/op.h"
 #include "common.h"
 
 namespace gcn {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "../ops/list.h"
+
 namespace gcn {
 
 // Every engine failure is one of these; the binding turns it into a JS Error with `code`.
@@ -15,8 +17,12 @@ struct Error : std::runtime_error {
   Error(std::string c, const std::string& msg) : std::runtime_error(msg), code(std::move(c)) {}
 };
 
-enum class LayerKind { Conv, Relu, MaxPool, AvgPool, Lrn, Dropout, Linear, Flatten };
+// The layer types, one per entry of GCN_OPS (ops/list.h); ops/registry.h says what each one is.
+#define GCN_KIND_ENUM(K) K,
+enum class LayerKind { GCN_OPS(GCN_KIND_ENUM) };
+#undef GCN_KIND_ENUM
 
+// The layer's type as specs spell it ("conv"); its op's name in the registry.
 const char* kindName(LayerKind k);
 
 struct LayerSpec {

@@ -1,12 +1,11 @@
 // native/engine/net.h — the engine's Net: built from validated layer specs on one backend.
-// It owns parameters, activations and gradient buffers, and offers coarse calls so that a
-// backend keeps its own layouts (oneDNN blocked, GPU memory) between layers. All host
+// It owns parameters (in its backend's store), activations and gradient buffers, and offers
+// coarse calls so that a backend keeps its own layouts (oneDNN blocked, GPU memory) between
+// layers. All host
 // pointers passed in are plain NCHW float32; parameters are read and written in PyTorch's
 // shapes (conv [out, in/groups, kh, kw], linear [out, in]).
 #pragma once
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
@@ -22,7 +21,7 @@ struct OptimizerSpec {
   int64_t step = 1;  // Adam's 1-based step
 };
 
-// Per-batch scalars of a training step or an evaluation (see ops/objective/objective.h).
+// Per-batch scalars of a training step or an evaluation (see ops/objective/op.h).
 struct BatchStats {
   double crossEntropy = 0, ggLogLik = 0;
   int labelled = 0, correct = 0;
@@ -36,28 +35,6 @@ struct ParamInfo {
   std::vector<int64_t> shape;  // PyTorch shape
   int64_t size = 0;
   int layer = 0;
-};
-
-// Zero-filled floats from calloc. Large blocks arrive as untouched zero pages, so memory is committed
-// only where written: the gradients and optimizer state of a net that never trains cost no
-// resident memory, and creating a net commits its weights once (#12 case 13).
-class Floats {
- public:
-  Floats() = default;
-  explicit Floats(size_t n) : p_(static_cast<float*>(std::calloc(n == 0 ? 1 : n, sizeof(float)))), n_(n) {
-    if (!p_) throw std::bad_alloc();
-  }
-  float* data() { return p_.get(); }
-  const float* data() const { return p_.get(); }
-  size_t size() const { return n_; }
-  bool empty() const { return n_ == 0; }
-
- private:
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, Free> p_;
-  size_t n_ = 0;
 };
 
 class Net {
@@ -91,23 +68,23 @@ class Net {
   // Forward in eval mode and the statistics of the batch; labels in [0, K).
   virtual BatchStats evaluate(const float* x, const int32_t* labels, int n);
 
-  // Parameters. The CPU backends keep them in host memory in PyTorch layout; a device
-  // backend overrides these to copy across.
+  // Parameters, in PyTorch layout across this interface. Each backend keeps them in its own store:
+  // host memory for the CPU backends (engine/host_net.h), device memory on CUDA.
   const std::vector<ParamInfo>& params() const { return info_; }
-  virtual void readParam(size_t i, float* dst) const;
+  virtual void readParam(size_t i, float* dst) const = 0;
   // Writes `count` values of parameter i from element `offset` (callers check the range).
-  virtual void writeParamRange(size_t i, const float* src, int64_t offset, int64_t count);
+  virtual void writeParamRange(size_t i, const float* src, int64_t offset, int64_t count) = 0;
   void writeParam(size_t i, const float* src) { writeParamRange(i, src, 0, info_.at(i).size); }
-  virtual void readGrad(size_t i, float* dst) const;
+  virtual void readGrad(size_t i, float* dst) const = 0;
   // v = momentum*v + (g + wd*w); w -= lr*v  (PyTorch's SGD; momentum 0 is plain SGD).
-  virtual void sgdStep(float lr, float momentum, float weightDecay);
+  virtual void sgdStep(float lr, float momentum, float weightDecay) = 0;
   // PyTorch's Adam (AdamW when decoupled); step is 1-based.
-  virtual void adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled, int64_t step);
+  virtual void adamStep(float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupled, int64_t step) = 0;
   // Optimizer state per parameter: slot 0 = SGD momentum or Adam's m, slot 1 = Adam's v.
   // An empty slot reads as zeros; checkpoints save and restore them for an exact resume.
-  virtual void readSlot(size_t i, int slot, float* dst) const;
-  virtual void writeSlot(size_t i, int slot, const float* src);
-  virtual void resetSlots();
+  virtual void readSlot(size_t i, int slot, float* dst) const = 0;
+  virtual void writeSlot(size_t i, int slot, const float* src) = 0;
+  virtual void resetSlots() = 0;
 
   // Reseeds dropout and restarts its mask stream, so a run can be replayed from here.
   void setSeed(uint64_t seed) {
@@ -127,16 +104,14 @@ class Net {
   void applyOptimizer(const OptimizerSpec& opt);
   // Checks every node of a batch of n (one node, or n of them in one layer); returns that layer.
   int checkNodes(const std::vector<NodeSpec>& nodes, int n) const;
-  // Index of a layer's weight in params_ (its bias follows when present), -1 if none.
+  // Index of a layer's weight in params() (its bias follows when present), -1 if none.
   int weightIndex(size_t layer) const { return paramOf_[layer]; }
-  float* value(size_t i) { return values_[i].data(); }
-  float* grad(size_t i) { return grads_[i].data(); }
+  // Throws E_INVALID_ARGUMENT unless i is a parameter and s a slot (0 or 1).
+  void checkSlot(size_t i, int s) const;
 
   std::vector<LayerGeom> layers_;
   Shape3 input_;
   std::vector<ParamInfo> info_;
-  std::vector<Floats> values_, grads_, slots_[2];
-  Floats& slot(size_t i, int s);
   std::vector<int> paramOf_;
   std::vector<float> scoreBuf_, scoreGrad_;  // host score matrix and its gradient (trainStep)
   uint64_t seed_ = 0, dropoutStep_ = 0;

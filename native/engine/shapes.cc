@@ -1,22 +1,9 @@
-// native/engine/shapes.cc — shape inference for a layer list; the one place that decides
-// each layer's output geometry (pooling rounding included) for every backend.
-#include "common.h"
+// native/engine/shapes.cc — shape inference for a layer list: each layer's op (ops/registry.h) gives
+// its output geometry for every backend; here are the checks every layer shares and the helpers the
+// shape rules use (pooling rounding included).
+#include "../ops/registry.h"
 
 namespace gcn {
-
-const char* kindName(LayerKind k) {
-  switch (k) {
-    case LayerKind::Conv: return "conv";
-    case LayerKind::Relu: return "relu";
-    case LayerKind::MaxPool: return "maxpool";
-    case LayerKind::AvgPool: return "avgpool";
-    case LayerKind::Lrn: return "lrn";
-    case LayerKind::Dropout: return "dropout";
-    case LayerKind::Linear: return "linear";
-    case LayerKind::Flatten: return "flatten";
-  }
-  return "?";
-}
 
 // 64-bit throughout (in + 2*pad and stride products overflow int). Ceil mode drops a last window
 // that would start at or past the end of the image plus the left padding, with or without padding
@@ -29,19 +16,17 @@ int64_t poolOutSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, boo
   return out;
 }
 
-// Every dimension, and every per-image activation size, must fit the int the kernels index with.
-static int checkedDim(const LayerSpec& l, int64_t v, const char* what);
-
-static Error specError(const LayerSpec& l, const std::string& what) {
+Error specError(const LayerSpec& l, const std::string& what) {
   return Error("E_SPEC", "layer '" + l.name + "' (" + kindName(l.kind) + "): " + what);
 }
 
-static int checkedDim(const LayerSpec& l, int64_t v, const char* what) {
+// Every dimension, and every per-image activation size, must fit the int the kernels index with.
+int checkedDim(const LayerSpec& l, int64_t v, const char* what) {
   if (v > kMaxDim) throw specError(l, std::string(what) + " " + std::to_string(v) + " exceeds 2^31-1");
   return int(v);
 }
 
-static Shape3 windowOut(const LayerSpec& l, Shape3 in, int channels, bool ceil) {
+Shape3 windowOut(const LayerSpec& l, Shape3 in, int channels, bool ceil) {
   if (l.kernelH < 1 || l.kernelW < 1 || l.strideH < 1 || l.strideW < 1 || l.padH < 0 || l.padW < 0)
     throw specError(l, "kernel and stride must be >= 1 and padding >= 0");
   if (int64_t(in.h) + 2 * int64_t(l.padH) > kMaxDim || int64_t(in.w) + 2 * int64_t(l.padW) > kMaxDim)
@@ -59,37 +44,7 @@ std::vector<LayerGeom> inferShapes(const std::vector<LayerSpec>& layers, Shape3 
   std::vector<LayerGeom> out;
   Shape3 cur = input;
   for (const LayerSpec& l : layers) {
-    LayerGeom g{l, cur, cur};
-    switch (l.kind) {
-      case LayerKind::Conv:
-        if (l.groups < 1 || cur.c % l.groups || l.outChannels < 1 || l.outChannels % l.groups)
-          throw specError(l, "groups must divide input channels " + std::to_string(cur.c) +
-                                 " and output channels " + std::to_string(l.outChannels));
-        g.out = windowOut(l, cur, l.outChannels, false);
-        checkedDim(l, int64_t(l.outChannels) * (cur.c / l.groups) * l.kernelH * l.kernelW, "weight size");
-        break;
-      case LayerKind::MaxPool:
-      case LayerKind::AvgPool:
-        if (l.padH >= l.kernelH || l.padW >= l.kernelW) throw specError(l, "padding must be smaller than the kernel");
-        g.out = windowOut(l, cur, cur.c, l.ceilMode);
-        break;
-      case LayerKind::Lrn:
-        if (l.lrnSize < 1 || !(l.k > 0) || !(l.beta >= 0) || !(l.alpha >= 0)) throw specError(l, "bad LRN parameters");
-        break;
-      case LayerKind::Dropout:
-        if (!(l.p >= 0 && l.p < 1)) throw specError(l, "dropout p must be in [0, 1)");
-        break;
-      case LayerKind::Linear:
-        if (l.outFeatures < 1) throw specError(l, "outFeatures must be >= 1");
-        g.out = Shape3{l.outFeatures, 1, 1};
-        checkedDim(l, int64_t(l.outFeatures) * cur.size(), "weight size");
-        break;
-      case LayerKind::Flatten:
-        g.out = Shape3{checkedDim(l, cur.size(), "flattened size"), 1, 1};
-        break;
-      case LayerKind::Relu:
-        break;
-    }
+    const LayerGeom g{l, cur, opInfo(l.kind).shape(l, cur)};
     if (g.out.c < 1 || g.out.h < 1 || g.out.w < 1) throw specError(l, "output would be empty");
     checkedDim(l, g.out.size(), "output size per image");
     out.push_back(g);

@@ -4,7 +4,7 @@
 // Invariant: trainStep gives bit-for-bit the weights of forward + objective + backward + step.
 #include <cmath>
 
-#include "../ops/objective/objective.h"
+#include "../ops/objective/op.h"
 #include "net.h"
 
 namespace gcn {

@@ -39,15 +39,12 @@ Napi::Value reference64(const Napi::CallbackInfo& info) {
     uint32_t pi = 0;
     for (size_t l = 0; l < layers.size(); ++l) {
       const LayerSpec& s = layers[l].spec;
-      if (s.kind != LayerKind::Conv && s.kind != LayerKind::Linear) continue;
-      const int64_t outs = s.kind == LayerKind::Conv ? s.outChannels : s.outFeatures;
-      const int64_t wsize = s.kind == LayerKind::Conv ? outs * (layers[l].in.c / s.groups) * s.kernelH * s.kernelW
-                                                      : outs * layers[l].in.size();
-      lp[l].w = toDoubles(params.Get(pi++), wsize, s.name + ".weight").Data();
-      grads.emplace_back(wsize);
-      if (s.bias) {
-        lp[l].b = toDoubles(params.Get(pi++), outs, s.name + ".bias").Data();
-        grads.emplace_back(outs);
+      const std::vector<ParamShape> ps = opInfo(s.kind).params(s, layers[l].in);  // weight, then bias
+      for (size_t r = 0; r < ps.size(); ++r) {
+        int64_t size = 1;
+        for (int64_t d : ps[r].shape) size *= d;
+        (r == 0 ? lp[l].w : lp[l].b) = toDoubles(params.Get(pi++), size_t(size), s.name + "." + ps[r].role).Data();
+        grads.emplace_back(size);
       }
     }
     // second pass: bias gradient pointers (grads no longer reallocates)

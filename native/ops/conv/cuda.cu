@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "../../backends/cuda_ops.h"
+#include "op.h"
 
 namespace gcn::cuda {
 
@@ -180,3 +181,17 @@ void ConvPlan::backwardFilter(const float* x, const float* dy, float* dw, float*
 }
 
 }  // namespace gcn::cuda
+
+namespace gcn {
+
+std::unique_ptr<cuda::LayerState> ops::Conv::cudaPrepare(cuda::Ctx& ctx, const LayerGeom& g, int n) {
+  return std::make_unique<cuda::ConvPlan>(ctx, g, n);
+}
+void ops::Conv::cudaForward(const cuda::Call& c) { static_cast<cuda::ConvPlan*>(c.state)->forward(c.x, c.w, c.b, c.y); }
+void ops::Conv::cudaBackward(const cuda::Call& c) {
+  cuda::ConvPlan& plan = *static_cast<cuda::ConvPlan*>(c.state);
+  if (c.params) plan.backwardFilter(c.x, c.dy, c.dw, c.db);
+  if (c.needDx) plan.backwardData(c.dy, c.w, c.dx);
+}
+
+}  // namespace gcn

@@ -4,6 +4,7 @@
 // differs. Backward primitives are built on first use. The input's diff keeps the input's
 // layout, so the net's first layer writes plain NCHW (no slow blocked 1-channel backward).
 #include "../../backends/onednn_ops.h"
+#include "op.h"
 
 namespace gcn::dnn {
 namespace {
@@ -180,6 +181,12 @@ class ConvOp final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeConvOp(const OpInit& init, const Tensor& in) { return std::make_unique<ConvOp>(init, in); }
-
 }  // namespace gcn::dnn
+
+namespace gcn {
+
+std::unique_ptr<dnn::Op> ops::Conv::onednn(const dnn::OpInit& init, const dnn::Tensor& in) {
+  return std::make_unique<dnn::ConvOp>(init, in);
+}
+
+}  // namespace gcn

@@ -3,6 +3,7 @@
 // the call's seed and step, so every backend drops the same elements; kept ones scale by 1/(1-p).
 #include "../../engine/common.h"
 #include "../../backends/cuda_ops.h"
+#include "op.h"
 
 namespace gcn::cuda {
 
@@ -51,3 +52,30 @@ void dropout_bwd(cudaStream_t s, int64_t count, float p, uint64_t seed, uint64_t
 }
 
 }  // namespace gcn::cuda
+
+namespace gcn {
+
+namespace {
+// How the layer ran in the last forward, for its backward.
+struct DropoutCall final : cuda::LayerState {
+  bool train = false;
+  uint64_t seed = 0, step = 0;
+};
+}  // namespace
+
+std::unique_ptr<cuda::LayerState> ops::Dropout::cudaPrepare(cuda::Ctx&, const LayerGeom&, int) {
+  return std::make_unique<DropoutCall>();
+}
+void ops::Dropout::cudaForward(const cuda::Call& c) {
+  DropoutCall& d = *static_cast<DropoutCall*>(c.state);
+  d.train = c.train, d.seed = c.seed, d.step = c.step;
+  if (c.train) cuda::dropout_fwd(c.st, c.inCount(), c.s.p, c.seed, c.step, c.layer, c.x, c.y);
+  else cuda::copyDevice(c.st, c.y, c.x, c.inCount());
+}
+void ops::Dropout::cudaBackward(const cuda::Call& c) {
+  const DropoutCall& d = *static_cast<const DropoutCall*>(c.state);
+  if (c.needDx && d.train) cuda::dropout_bwd(c.st, c.inCount(), c.s.p, d.seed, d.step, c.layer, c.dy, c.dx);
+  else if (c.needDx) cuda::copyDevice(c.st, c.dx, c.dy, c.inCount());
+}
+
+}  // namespace gcn

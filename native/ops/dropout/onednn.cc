@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../../backends/onednn_ops.h"
+#include "op.h"
 
 namespace gcn::dnn {
 namespace {
@@ -62,8 +63,12 @@ class DropoutOp final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeDropoutOp(const OpInit& init, const Tensor& in) {
-  return std::make_unique<DropoutOp>(init, in);
+}  // namespace gcn::dnn
+
+namespace gcn {
+
+std::unique_ptr<dnn::Op> ops::Dropout::onednn(const dnn::OpInit& init, const dnn::Tensor& in) {
+  return std::make_unique<dnn::DropoutOp>(init, in);
 }
 
-}  // namespace gcn::dnn
+}  // namespace gcn

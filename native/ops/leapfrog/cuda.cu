@@ -1,8 +1,8 @@
-// native/ops/leapfrog/cuda.cu — the fused leapfrog pass of cpu.cc on the GPU. Fused: the kick
+// native/ops/leapfrog/cuda.cu — the fused leapfrog pass of reference.cc on the GPU. Fused: the kick
 // p += kick * (dF/dI / T - I / sigma^2), the drift I += drift * p and the per-chain sums |p|^2
 // and |I|^2 of the updated values, in one pass over memory (grid: slices x chains, block sums in
 // shared memory, in double); a tiny second kernel adds each chain's slice sums in order, so the
-// result is deterministic. The update rounds each product and sum on its own, as cpu.cc does.
+// result is deterministic. The update rounds each product and sum on its own, as reference.cc does.
 #include <mutex>
 
 #include "../../backends/cuda_ops.h"

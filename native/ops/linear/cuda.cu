@@ -3,6 +3,7 @@
 // the bias add and the bias gradient are small custom kernels. TF32 follows the context's
 // cuBLAS math mode (set once in Ctx).
 #include "../../backends/cuda_ops.h"
+#include "op.h"
 
 namespace gcn::cuda {
 
@@ -61,3 +62,16 @@ void linear_bwd_weights(const Ctx& c, int n, int in, int out, const float* x, co
 }
 
 }  // namespace gcn::cuda
+
+namespace gcn {
+
+void ops::Linear::cudaForward(const cuda::Call& c) {
+  cuda::linear_fwd(c.ctx, c.g.n, int(c.g.in.size()), c.s.outFeatures, c.x, c.w, c.b, c.y);
+}
+void ops::Linear::cudaBackward(const cuda::Call& c) {
+  const int in = int(c.g.in.size());
+  if (c.params) cuda::linear_bwd_weights(c.ctx, c.g.n, in, c.s.outFeatures, c.x, c.dy, c.dw, c.db);
+  if (c.needDx) cuda::linear_bwd_data(c.ctx, c.g.n, in, c.s.outFeatures, c.dy, c.w, c.dx);
+}
+
+}  // namespace gcn

@@ -4,6 +4,7 @@
 // plain once per call, which costs n*IN against OUT*IN for packing weights. The next relu is
 // applied as a post-op when fused.
 #include "../../backends/onednn_ops.h"
+#include "op.h"
 
 namespace gcn::dnn {
 namespace {
@@ -91,6 +92,12 @@ class LinearOp final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeLinearOp(const OpInit& init, const Tensor& in) { return std::make_unique<LinearOp>(init, in); }
-
 }  // namespace gcn::dnn
+
+namespace gcn {
+
+std::unique_ptr<dnn::Op> ops::Linear::onednn(const dnn::OpInit& init, const dnn::Tensor& in) {
+  return std::make_unique<dnn::LinearOp>(init, in);
+}
+
+}  // namespace gcn

@@ -3,6 +3,7 @@
 // (size-1)/2 below c, scale = k + alpha/size * sum x^2, y = x * scale^-beta. One thread per
 // element; neighbouring threads read neighbouring pixels of the same channel (coalesced).
 #include "../../backends/cuda_ops.h"
+#include "op.h"
 
 namespace gcn::cuda {
 namespace {
@@ -70,3 +71,12 @@ void lrn_bwd(cudaStream_t s, const Geom& g, const LayerSpec& l, const float* x, 
 }
 
 }  // namespace gcn::cuda
+
+namespace gcn {
+
+void ops::Lrn::cudaForward(const cuda::Call& c) { cuda::lrn_fwd(c.st, c.g, c.s, c.x, c.y, c.ws); }
+void ops::Lrn::cudaBackward(const cuda::Call& c) {
+  if (c.needDx) cuda::lrn_bwd(c.st, c.g, c.s, c.x, c.ws, c.dy, c.dx);
+}
+
+}  // namespace gcn

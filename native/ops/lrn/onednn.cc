@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../../backends/onednn_ops.h"
+#include "op.h"
 #include "../reference.h"
 
 namespace gcn::dnn {
@@ -84,9 +85,13 @@ class LrnHostOp final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeLrnOp(const OpInit& init, const Tensor& in) {
-  if (init.geom->spec.lrnSize % 2 == 0) return std::make_unique<LrnHostOp>(init, in);
-  return std::make_unique<LrnOp>(init, in);
+}  // namespace gcn::dnn
+
+namespace gcn {
+
+std::unique_ptr<dnn::Op> ops::Lrn::onednn(const dnn::OpInit& init, const dnn::Tensor& in) {
+  if (init.geom->spec.lrnSize % 2 == 0) return std::make_unique<dnn::LrnHostOp>(init, in);
+  return std::make_unique<dnn::LrnOp>(init, in);
 }
 
-}  // namespace gcn::dnn
+}  // namespace gcn

@@ -1,8 +1,8 @@
-// native/ops/objective/cuda.cu — the fused DG/GG/mixture objective of cpu.cc on the GPU. Fused:
+// native/ops/objective/cuda.cu — the fused DG/GG/mixture objective of reference.cc on the GPU. Fused:
 // one pass per row (max, arg max, log-sum-exp: DG's softmax and the accuracy), one pass per
 // column (online log-sum-exp and the class count: GG's importance weights), both with
 // shared-memory reductions in double; a one-block pass for the scalars; one pass writing dL/dF.
-// Same formulas and precision as cpu.cc (exponentials and sums in double).
+// Same formulas and precision as reference.cc (exponentials and sums in double).
 #include <cmath>
 #include <limits>
 #include <mutex>

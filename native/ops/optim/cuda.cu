@@ -1,5 +1,5 @@
 // native/ops/optim/cuda.cu — SGD (momentum, L2 weight decay) and Adam/AdamW updates on the GPU,
-// one pass over each parameter. The arithmetic is optim/cpu.cc's, operation for operation, with
+// one pass over each parameter. The arithmetic is optim/reference.cc's, operation for operation, with
 // every product and sum rounded on its own (__fmul_rn/__fadd_rn: no fused multiply-add), so a
 // step gives the same floats as the CPU backends; bias corrections are computed on the host.
 #include <cmath>
@@ -14,7 +14,7 @@ __global__ void sgd_step_kernel(int64_t count, float* __restrict__ w, const floa
   for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < count; j += int64_t(gridDim.x) * blockDim.x) {
     if (v == nullptr) {
       w[j] = __fsub_rn(w[j], __fmul_rn(lr, __fadd_rn(g[j], __fmul_rn(wd, w[j]))));
-    } else {  // cpu.cc: momentum * v[j] + g[j] + wd * w[j], left to right
+    } else {  // reference.cc: momentum * v[j] + g[j] + wd * w[j], left to right
       const float vj = __fadd_rn(__fadd_rn(__fmul_rn(momentum, v[j]), g[j]), __fmul_rn(wd, w[j]));
       v[j] = vj;
       w[j] = __fsub_rn(w[j], __fmul_rn(lr, vj));

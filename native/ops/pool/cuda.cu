@@ -7,6 +7,7 @@
 #include <cfloat>
 
 #include "../../backends/cuda_ops.h"
+#include "op.h"
 
 namespace gcn::cuda {
 namespace {
@@ -149,3 +150,16 @@ void avgpool_bwd(cudaStream_t s, const Geom& g, const LayerSpec& l, const float*
 }
 
 }  // namespace gcn::cuda
+
+namespace gcn {
+
+void ops::MaxPool::cudaForward(const cuda::Call& c) { cuda::maxpool_fwd(c.st, c.g, c.s, c.x, c.y, c.iws); }
+void ops::MaxPool::cudaBackward(const cuda::Call& c) {
+  if (c.needDx) cuda::maxpool_bwd(c.st, c.g, c.s, c.dy, c.iws, c.dx);
+}
+void ops::AvgPool::cudaForward(const cuda::Call& c) { cuda::avgpool_fwd(c.st, c.g, c.s, c.x, c.y); }
+void ops::AvgPool::cudaBackward(const cuda::Call& c) {
+  if (c.needDx) cuda::avgpool_bwd(c.st, c.g, c.s, c.dy, c.dx);
+}
+
+}  // namespace gcn

@@ -5,6 +5,7 @@
 // runs the reference kernel on a plain copy (AvgPoolHostOp), since oneDNN would divide by the
 // whole kernel. Max keeps the forward workspace for its backward; the backward is built on first use.
 #include "../../backends/onednn_ops.h"
+#include "op.h"
 #include "../reference.h"
 
 namespace gcn::dnn {
@@ -23,11 +24,11 @@ memory::dim rightPad(int in, int kernel, int stride, int padL, int out) {
 
 class PoolOp final : public Op {
  public:
-  PoolOp(const OpInit& init, const Tensor& in) : e_(*init.env) {
+  PoolOp(const OpInit& init, const Tensor& in, bool max) : e_(*init.env) {
     const LayerGeom& g = *init.geom;
     const LayerSpec& s = g.spec;
     in_ = as4d(e_, in, init.n, g.in);
-    alg_ = s.kind == LayerKind::MaxPool ? algorithm::pooling_max
+    alg_ = max                           ? algorithm::pooling_max
            : s.countIncludePad           ? algorithm::pooling_avg_include_padding
                                          : algorithm::pooling_avg_exclude_padding;
     strides_ = {s.strideH, s.strideW};
@@ -99,16 +100,26 @@ class AvgPoolHostOp final : public Op {
   PlainView x_;
 };
 
-}  // namespace
-
-std::unique_ptr<Op> makePoolOp(const OpInit& init, const Tensor& in) {
+std::unique_ptr<Op> makePoolOp(const OpInit& init, const Tensor& in, bool max) {
   const LayerGeom& g = *init.geom;
   const LayerSpec& s = g.spec;
-  if (s.kind == LayerKind::AvgPool && s.countIncludePad &&
+  if (!max && s.countIncludePad &&
       (rightPad(g.in.h, s.kernelH, s.strideH, s.padH, g.out.h) != s.padH ||
        rightPad(g.in.w, s.kernelW, s.strideW, s.padW, g.out.w) != s.padW))
     return std::make_unique<AvgPoolHostOp>(init, in);
-  return std::make_unique<PoolOp>(init, in);
+  return std::make_unique<PoolOp>(init, in, max);
 }
 
+}  // namespace
 }  // namespace gcn::dnn
+
+namespace gcn {
+
+std::unique_ptr<dnn::Op> ops::MaxPool::onednn(const dnn::OpInit& init, const dnn::Tensor& in) {
+  return dnn::makePoolOp(init, in, true);
+}
+std::unique_ptr<dnn::Op> ops::AvgPool::onednn(const dnn::OpInit& init, const dnn::Tensor& in) {
+  return dnn::makePoolOp(init, in, false);
+}
+
+}  // namespace gcn

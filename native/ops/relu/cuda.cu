@@ -1,6 +1,7 @@
 // native/ops/relu/cuda.cu — rectified linear unit on the GPU, elementwise like reference.cc:
 // the backward reads the output (dx = dy where y > 0), so it needs no copy of the input.
 #include "../../backends/cuda_ops.h"
+#include "op.h"
 
 namespace gcn::cuda {
 
@@ -30,3 +31,12 @@ void relu_bwd(cudaStream_t s, int64_t count, const float* y, const float* dy, fl
 }
 
 }  // namespace gcn::cuda
+
+namespace gcn {
+
+void ops::Relu::cudaForward(const cuda::Call& c) { cuda::relu_fwd(c.st, c.inCount(), c.x, c.y); }
+void ops::Relu::cudaBackward(const cuda::Call& c) {
+  if (c.needDx) cuda::relu_bwd(c.st, c.inCount(), c.y, c.dy, c.dx);
+}
+
+}  // namespace gcn

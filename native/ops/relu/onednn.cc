@@ -3,6 +3,7 @@
 // no-op. The backward reads the output (eltwise_relu_use_dst_for_bwd), so overwriting the
 // input is safe: no layer before a relu reads its own output in its backward.
 #include "../../backends/onednn_ops.h"
+#include "op.h"
 
 namespace gcn::dnn {
 namespace {
@@ -38,6 +39,12 @@ class ReluOp final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeReluOp(const OpInit& init, const Tensor& in) { return std::make_unique<ReluOp>(init, in); }
-
 }  // namespace gcn::dnn
+
+namespace gcn {
+
+std::unique_ptr<dnn::Op> ops::Relu::onednn(const dnn::OpInit& init, const dnn::Tensor& in) {
+  return std::make_unique<dnn::ReluOp>(init, in);
+}
+
+}  // namespace gcn

@@ -18,9 +18,8 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-kernels="native/ops/relu/cuda.cu native/ops/pool/cuda.cu native/ops/lrn/cuda.cu native/ops/dropout/cuda.cu
-  native/ops/linear/cuda.cu native/ops/optim/cuda.cu native/ops/objective/cuda.cu native/ops/leapfrog/cuda.cu
-  native/ops/conv/cuda.cu native/ops/chains/cuda.cu native/backends/cuda_node.cu"
+# every op folder's cuda.cu and reference.cc (a new op needs no line here)
+kernels="$(echo native/ops/*/cuda.cu) native/backends/cuda_node.cu"
 flags=(-std=c++20 -O1 -pthread -ffp-contract=off -w -DGCN_HAVE_CUDA -I. -I"$CUDA_INC")
 objs=()
 for f in $kernels; do
@@ -44,8 +43,8 @@ for f in native/backends/cuda_net.cc native/backends/cuda_chains.cc test/cuda/em
   "$CXX" "${flags[@]}" -include test/cuda/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
-for f in native/ops/{conv,relu,pool,lrn,dropout,linear}/reference.cc native/ops/{objective,leapfrog,optim}/cpu.cc \
-         native/engine/{shapes,net,train_step,chains}.cc native/backends/reference_net.cc; do
+for f in native/ops/*/reference.cc \
+         native/engine/{shapes,net,host_net,train_step,chains}.cc native/ops/registry.cc native/backends/reference_net.cc; do
   "$CXX" -std=c++17 -O2 -I. -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done

@@ -1,6 +1,6 @@
-// native/ops/leapfrog/cpu.cc — the fused leapfrog pass on the CPU: each element is read and
+// native/ops/leapfrog/reference.cc — the fused leapfrog pass on the CPU: each element is read and
 // written once; per-chain energy sums accumulate in double.
-#include "leapfrog.h"
+#include "op.h"
 
 namespace gcn {
 

@@ -1,4 +1,4 @@
-// native/ops/leapfrog/leapfrog.h — one fused leapfrog pass for HMC on
+// native/ops/leapfrog/op.h — one fused leapfrog pass for HMC on
 // pi(I) ∝ exp(F(I)/T) N(0, sigma^2): the momentum kick with the reference term
 // p += kick * (dF/dI / T - I / sigma^2), the drift I += drift * p, and the per-chain sums
 // |p|^2 and |I|^2 of the updated values (for the energy), in one pass over memory. The chains

@@ -1,9 +1,9 @@
-// native/ops/optim/cpu.cc — SGD and Adam updates on host arrays; one pass over each
+// native/ops/optim/reference.cc — SGD and Adam updates on host arrays; one pass over each
 // parameter, vectorizable loops, split over OpenMP threads for large parameters (element-wise:
 // the result does not depend on the thread count).
 #include <cmath>
 
-#include "optim.h"
+#include "op.h"
 
 namespace gcn {
 

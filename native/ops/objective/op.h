@@ -1,4 +1,4 @@
-// native/ops/objective/objective.h — the fused objective of SPEC 2-3: from the score matrix
+// native/ops/objective/op.h — the fused objective of SPEC 2-3: from the score matrix
 // F and labels (-1 = unlabelled) compute, in one read pass and one write pass, the gradient
 // of L = -(lambda*GG + (1-lambda)*DG) with respect to F and the scalar objectives.
 // DG normalizes along rows (softmax over classes), GG down columns (over the batch, the

@@ -1,4 +1,4 @@
-// native/ops/optim/optim.h — parameter updates over flat arrays, PyTorch's semantics:
+// native/ops/optim/op.h — parameter updates over flat arrays, PyTorch's semantics:
 // SGD with momentum and L2 weight decay, and Adam (L2 weight decay, or decoupled as AdamW).
 // State buffers (momentum; Adam's m and v) are owned by the caller and persist across steps.
 #pragma once

@@ -1,11 +1,11 @@
-// native/ops/objective/cpu.cc — fused DG/GG/mixture objective on the CPU. Pass 1 reads F once:
+// native/ops/objective/reference.cc — fused DG/GG/mixture objective on the CPU. Pass 1 reads F once:
 // per row the max-subtracted log-sum-exp (row softmax, DG) and per column an online
 // log-sum-exp (running max and rescaled sum, GG). Pass 2 writes the gradient.
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "objective.h"
+#include "op.h"
 
 namespace gcn {
 
