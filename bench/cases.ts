@@ -83,16 +83,14 @@ export function trainingFlops(spec: NetSpec): { forward: number; step: number } 
 }
 
 /**
- * A wider LeNet-style net (the issue's "more channels, a wider fully connected layer"):
- * conv 5x5 64, pool, conv 5x5 128, pool, fc 1024, relu, fc 10 — ~10x LeNet's FLOPs per image.
+ * A wider LeNet-style net (the issue's "more channels, a wider fully connected layer"): Caffe's LeNet
+ * with the given widths of conv1, conv2 and fc1. The default, conv 5x5 64, pool, conv 5x5 128, pool,
+ * fc 1024, relu, fc 10, has ~10x LeNet's FLOPs per image (the step bench's; bench/hmc.ts uses 50/128/1000).
  */
-export function wideLenet(): NetSpec {
+export function wideLenet(widths: Record<'conv1' | 'conv2' | 'fc1', number> = { conv1: 64, conv2: 128, fc1: 1024 }): NetSpec {
   const spec = lenet();
-  return {
-    ...spec,
-    name: 'lenet-wide',
-    layers: spec.layers.map((l) => (l.type === 'conv' ? { ...l, out: l.name === 'conv1' ? 64 : 128 } : l.type === 'linear' && l.name === 'fc1' ? { ...l, out: 1024 } : l)),
-  };
+  const w = widths as Record<string, number>;
+  return { ...spec, name: 'lenet-wide', layers: spec.layers.map((l) => (l.name && l.name in w ? ({ ...l, out: w[l.name] } as typeof l) : l)) };
 }
 
 /** The benchmark's jobs: the LeNet step (Caffe's and a wider one), then each AlexNet conv layer. */

@@ -9,21 +9,15 @@ import * as path from 'node:path';
 import { Network } from '../lib/network';
 import { alexnet, lenet } from '../lib/presets';
 import type { NetSpec } from '../lib/spec';
+import { wideLenet } from './cases';
 import { hmcStepper } from './hmc_step';
 import { summarize } from './timing';
 
 const root = path.resolve(__dirname, '..', '..');
 
-/** LeNet with 2.5x the channels and a 1000-unit fully connected layer. */
-export function wideLenet(): NetSpec {
-  const s = lenet();
-  const widths: Record<string, number> = { conv1: 50, conv2: 128, fc1: 1000 };
-  return { ...s, name: 'lenet-wide', layers: s.layers.map((l) => (l.name && l.name in widths ? ({ ...l, out: widths[l.name] } as typeof l) : l)) };
-}
-
 const CASES: Record<string, { spec: () => NetSpec; node: string; chains: number; L: number }> = {
   lenet: { spec: lenet, node: 'fc2:3', chains: 64, L: 20 },
-  'lenet-wide': { spec: wideLenet, node: 'fc2:3', chains: 64, L: 20 },
+  'lenet-wide': { spec: () => wideLenet({ conv1: 50, conv2: 128, fc1: 1000 }), node: 'fc2:3', chains: 64, L: 20 },
   alexnet: { spec: alexnet, node: 'fc8:3', chains: 16, L: 4 },
 };
 
