@@ -21,8 +21,6 @@ struct StepResult {
   std::vector<uint8_t> diverged;
 };
 
-class ChainsWrap;
-
 template <class T, class A>
 A toTyped(Napi::Env env, const std::vector<T>& v) {
   A a = A::New(env, v.size());
