@@ -10,6 +10,7 @@
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
     "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fopenmp", "-Wall", "-Wextra", "-Wno-unused-parameter"],
     "ldflags": ["-fopenmp"],
+    "libraries": ["-ldl", "-lpthread"],
     "conditions": [
       ["with_onednn==1", { "defines": ["GCN_HAVE_ONEDNN"] }]
     ]
@@ -25,6 +26,9 @@
         "native/engine/chains.cc",
         "native/binding/objective.cc",
         "native/binding/leapfrog.cc",
+        "native/binding/dist.cc",
+        "native/dist/mpi.cc",
+        "native/engine/grad_reduce.cc",
         "native/ops/leapfrog/reference.cc",
         "native/ops/objective/reference.cc",
         "native/ops/optim/reference.cc",

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'E_SAMPLER',
   'E_NO_MEMORY',
   'E_CUDA',
+  'E_DISTRIBUTED',
   'E_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

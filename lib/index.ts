@@ -20,6 +20,7 @@ export { openFeed, type LoaderOptions } from './data/loader';
 export { memoryFeed, type TrainFeed, type Batch } from './data/feed';
 export { openSource, type ImageSource } from './data/sources';
 export { openStore, type StoreMeta } from './data/store';
+export { initDistributed, finalizeDistributed, launchedByMpi, world, type World, type DistributedOptions } from './dist';
 export { train, type TrainOptions, type EpochRecord, type TrainEvent } from './train/trainer';
 export { evaluate, type Evaluation } from './train/evaluate';
 export { computeObjective, type Objective, type ObjectiveResult } from './train/objectives';

@@ -78,6 +78,8 @@ export interface NativeChains {
   /** 0: the state, 1: the running sum of settled states, 2: the momenta; (chains, D). */
   read(what: 0 | 1 | 2): Float32Array;
   writeMomenta(p: Float32Array): void;
+  /** Chain c draws its momenta from Philox stream ids[c] (default c): a rank's chains keep their global numbers. */
+  setStreams(ids: Uint32Array): void;
   clearSum(): void;
   dispose(): void;
 }
@@ -101,7 +103,44 @@ export interface NativeNet {
   writeParam(i: number, data: Float32Array, offset?: number): void;
   readGrad(i: number): Float32Array;
   setSeed(seed: number): void;
+  /** Data parallelism (native/dist/): trainStep reduces the objective and the gradients over MPI's world, in buckets of `bucketFloats`. */
+  setDistributed(on: boolean, bucketFloats: number): void;
+  /** Communication seconds of the last distributed trainStep. */
+  distTimes(): NativeDistTimes;
   dispose(): void;
+}
+
+export interface NativeDistTimes {
+  objective: number;
+  gradients: number;
+  wait: number;
+  buckets: number;
+  bytes: number;
+}
+
+/** MPI as the process sees it after init (native/dist/mpi.h). */
+export interface NativeWorld {
+  rank: number;
+  size: number;
+  localRank: number;
+  localSize: number;
+  /** MPI_THREAD_* provided: 2 serialized, 3 multiple. */
+  threadLevel: number;
+  library: string;
+  host: string;
+}
+
+/** The blocking MPI collectives of the addon (native/binding/dist.cc); every rank makes the same calls. */
+export interface NativeMpi {
+  /** Loads Open MPI and initializes it (once); `timeout` seconds bound every collective's wait (0: none). */
+  init(timeout: number): NativeWorld;
+  allreduce(values: Float64Array | Float32Array, op: 'sum' | 'max'): void;
+  allgather(send: ArrayBufferView): Uint8Array;
+  gather(send: ArrayBufferView, root: number): Uint8Array | null;
+  broadcast(buffer: ArrayBufferView, root: number): void;
+  barrier(): void;
+  abort(code: number, message: string): never;
+  finalize(): void;
 }
 
 /** One run-time library of the CUDA backend: what was looked for, where, and what loaded. */
@@ -138,6 +177,7 @@ export interface NativeCudaStatus {
 export interface NativeBinding {
   NativeNet: new (layers: NativeLayer[], input: [number, number, number], backend: string, seed: number) => NativeNet;
   backends(): string[];
+  mpi: NativeMpi;
   /** Debug: JS -> native crossings so far (native/binding/crossings.h); tests count calls per step. */
   debugCrossings(): number;
   /** CUDA builds only: whether the backend can run here and where its libraries were looked for. */
@@ -226,7 +266,9 @@ function wrapBinding(raw: NativeBinding): NativeBinding {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (key === 'NativeNet') continue;
-    out[key] = typeof value === 'function' ? wrapCall(value as AnyFn, key) : value;
+    if (typeof value === 'object' && value !== null) // a namespace of functions (mpi)
+      out[key] = Object.fromEntries(Object.entries(value).map(([k, f]) => [k, typeof f === 'function' ? wrapCall(f as AnyFn, `${key}.${k}`) : f]));
+    else out[key] = typeof value === 'function' ? wrapCall(value as AnyFn, key) : value;
   }
   const Raw = raw.NativeNet;
   // called with `new`, the wrapper returns the wrapped net, which `new` then yields

@@ -5,7 +5,8 @@ import { type BackendName, type Device, resolveBackend } from './backend';
 import { readCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
 import type { Preprocessing } from './data/preprocess';
 import { GenConvNetError, assertFinite, expected } from './errors';
-import { loadNative, type NativeChains, type NativeNet } from './native';
+import { broadcast, distributed } from './dist';
+import { loadNative, type NativeChains, type NativeDistTimes, type NativeNet } from './native';
 import { type Node, type NodeRef, resolveNode } from './nodes';
 import { preset } from './presets';
 import { Rng } from './rng';
@@ -335,6 +336,31 @@ export class Network {
       throw err;
     }
     return net;
+  }
+
+  /**
+   * Data parallelism (after initDistributed()): every rank takes rank 0's parameters and optimizer
+   * state, and trainStep from now on sums the objective's statistics and the gradients over the
+   * ranks (each rank passing its share of a global batch), with gradients reduced in buckets of
+   * `bucketMB` while backward runs. `false` trains as one process again.
+   * @throws GenConvNetError E_DISTRIBUTED when MPI is not initialized, E_BACKEND on a backend that keeps
+   *   its gradients on a GPU.
+   */
+  distribute(on = true, options: { bucketMB?: number } = {}): void {
+    const mb = options.bucketMB ?? 4;
+    if (!(mb > 0 && mb <= 1024)) throw expected('a bucket size in (0, 1024] MB', 'bucketMB', mb);
+    if (on && distributed())
+      this.parameters.forEach((_, i) => {
+        const native = this.net();
+        native.writeParam(i, broadcast(native.readParam(i)));
+        for (const slot of [0, 1]) native.writeSlot(i, slot, broadcast(native.readSlot(i, slot)));
+      });
+    this.net().setDistributed(on && distributed(), Math.round((mb * 2 ** 20) / 4));
+  }
+
+  /** Seconds the last distributed trainStep spent on communication (objective, gradient buckets, unoverlapped wait). */
+  distTimes(): NativeDistTimes {
+    return this.net().distTimes();
   }
 
   /** Reseeds dropout masks. */

@@ -176,10 +176,12 @@ export class StreamFeed implements TrainFeed {
     this.lut = preprocessLut(pre.mean, pre.std);
   }
 
-  private batch(split: SplitName, indices: ArrayLike<number>, seed: number, epoch: number, step: number, train: boolean): Promise<Batch> {
+  private batch(split: SplitName, indices: ArrayLike<number>, seed: number, epoch: number, step: number, train: boolean, at?: { offset: number; total: number }): Promise<Batch> {
     if (!this.lut) throw new GenConvNetError('E_INTERNAL', 'StreamFeed.begin() must be called before the first batch');
     const n = indices.length, crop = this.shape[1], lut = this.lut;
-    const plan = planCrops(seed, epoch, step, n, this.size, crop, train ? this.mode : { random: false, mirror: false });
+    const mode = train ? this.mode : { random: false, mirror: false };
+    // a rank's share of a global batch takes its slice of the whole batch's crops (lib/train/batches.ts shardPlan)
+    const plan = at ? slicePlan(planCrops(seed, epoch, step, at.total, this.size, crop, mode), at.offset, at.offset + n) : planCrops(seed, epoch, step, n, this.size, crop, mode);
     const labels = this.c.labels[split], files = this.c.files?.[split];
     const idx = Int32Array.from(indices);
     const parts = Math.max(1, Math.min(this.parts, n));
@@ -203,7 +205,7 @@ export class StreamFeed implements TrainFeed {
     let closed = false;
     const request = (s: number) => {
       if (s < plan.steps && !ahead.has(s)) {
-        const p = this.batch('train', plan.batch(s, withUnlabelled), seed, epoch, s, true);
+        const p = this.batch('train', plan.batch(s, withUnlabelled), seed, epoch, s, true, plan.position?.(s, withUnlabelled));
         p.catch(() => undefined); // surfaced when the step is taken
         ahead.set(s, p);
         this.hold(1);

@@ -3,12 +3,14 @@
 // gradient ascent. All chains of all nodes of one layer run as one native batch (chains.ts: one
 // native call per iteration); TypeScript keeps the Metropolis tests, the step-size adaptation
 // (per node and temperature rung), replica exchange (tempering.ts) and the diagnostics.
+import { initDistributed, SOLO } from '../dist';
 import { GenConvNetError, expected } from '../errors';
 import type { Network } from '../network';
 import { resolveNodes, type Node, type NodeRef } from '../nodes';
 import { Rng } from '../rng';
 import { DualAveraging } from './adapt';
 import { ChainBatch, type Method } from './chains';
+import { ChainShare } from './share';
 import { effectiveSampleSize, splitRhat } from './diagnostics';
 import { annealFactor, exchange, ladder } from './tempering';
 
@@ -46,6 +48,12 @@ export interface SampleOptions {
   /** Keep every draw (chains x draws x D) or only the last state and mean of each chain. */
   keep?: 'all' | 'last';
   onProgress?: (iteration: number, total: number, info: { stepSize: number; acceptance: number }) => void;
+  /**
+   * Spread the chains over MPI ranks (launch every rank with mpirun and the same options): each rank
+   * runs its share of every node's chains, all ranks get the same diagnostics, and rank 0 alone
+   * gets the images (samples, last, means are empty on the others).
+   */
+  distributed?: 'mpi';
 }
 
 export interface SampleResult {
@@ -165,7 +173,11 @@ async function sampleLayer(net: Network, nodes: Node[], scales: number[], cfg: C
   const G = nodes.length, n = G * rungs * chains, D = net.inputShape[0] * net.inputShape[1] * net.inputShape[2];
   const seed = o.seed ?? 0, rng = new Rng(seed);
   const perSlot = Array.from({ length: n }, (_, s) => nodes[Math.floor(s / (rungs * chains))]);
-  const batch = await ChainBatch.create(net, perSlot, startImages(o, n, D, cfg.sigma, rng), seed, cfg.sigma);
+  const world = o.distributed === 'mpi' ? initDistributed() : SOLO;
+  if (chains < world.size) throw expected(`at least one chain per rank (${world.size} ranks)`, 'chains', chains);
+  const share = world.size > 1 ? new ChainShare(n, chains, world) : null;
+  // every rank draws the same start images (the same stream) and keeps its chains' rows
+  const batch = await ChainBatch.create(net, perSlot, startImages(o, n, D, cfg.sigma, rng), seed, cfg.sigma, share);
   try {
     return await run(batch, net, nodes, scales, cfg, o, rng, started);
   } finally {
@@ -186,7 +198,7 @@ async function run(batch: ChainBatch, net: Network, nodes: Node[], scales: numbe
   const da = Array.from({ length: G * rungs }, () => new DualAveraging(eps0, cfg.target));
   batch.eps.fill(eps0);
   const keepAll = (o.keep ?? 'all') === 'all';
-  const samples = keepAll ? nodes.map(() => new Float32Array(chains * draws * D)) : null;
+  const samples = keepAll && (!batch.share || batch.share.world.rank === 0) ? nodes.map(() => new Float32Array(chains * draws * D)) : null;
   const acc = new Float64Array(batch.n), div = new Float64Array(batch.n), swaps = new Float64Array(Math.max(1, rungs - 1)), tries = new Float64Array(swaps.length);
   const traces = nodes.map(() => ({ energy: [...Array(chains)].map(() => [] as number[]), value: [...Array(chains)].map(() => [] as number[]), norm: [...Array(chains)].map(() => [] as number[]) }));
   const warmAccept = new Float64Array(G);
@@ -217,8 +229,8 @@ async function run(batch: ChainBatch, net: Network, nodes: Node[], scales: numbe
         traces[g].norm[k].push(Math.sqrt(batch.ii[s]));
       }
     if (rungs > 1) exchange(batch, G, rungs, chains, it, rng, swaps, tries);
-    if (samples && it >= warmup) {
-      const st = batch.state();
+    const st = keepAll && it >= warmup ? batch.state() : null; // every rank calls it; with a share only rank 0 gets images
+    if (samples && st) {
       for (let g = 0; g < G; g++)
         for (let k = 0; k < chains; k++) samples[g].set(st.subarray(slotOf(cfg, g, 0, k) * D, (slotOf(cfg, g, 0, k) + 1) * D), (k * draws + it - warmup) * D);
     }
@@ -226,7 +238,8 @@ async function run(batch: ChainBatch, net: Network, nodes: Node[], scales: numbe
     o.onProgress?.(it + 1, total, { stepSize: batch.eps[0], acceptance: meanProb });
   }
   const last = batch.state(), mean = batch.mean(draws);
-  const pick = (src: Float32Array, g: number) => {
+  const pick = (src: Float32Array | null, g: number) => {
+    if (!src) return new Float32Array(0); // MPI ranks other than 0 hold no images
     const a = new Float32Array(chains * D);
     for (let k = 0; k < chains; k++) a.set(src.subarray(slotOf(cfg, g, 0, k) * D, (slotOf(cfg, g, 0, k) + 1) * D), k * D);
     return a;

@@ -2,6 +2,7 @@
 // images. Semi-supervised: every batch takes `labelledPerBatch` images from the labelled pool
 // and fills the rest from the unlabelled pool (the reference set), each pool cycled through
 // its own reshuffled order. The order depends only on (seed, epoch), so a resumed run replays it.
+import { shareOf } from '../dist';
 import { Rng } from '../rng';
 
 /** A pool of indices drawn without replacement, reshuffled when exhausted. */
@@ -27,6 +28,36 @@ export interface EpochPlan {
   steps: number;
   /** Indices of the images of step s; unlabelled ones are included only when `withUnlabelled`. */
   batch(step: number, withUnlabelled: boolean): number[];
+  /** Data parallelism: where this rank's images sit in the step's global batch (augmentation draws for the whole batch). */
+  position?(step: number, withUnlabelled: boolean): { offset: number; total: number };
+}
+
+/**
+ * Rank `rank`'s share of each global batch of `plan` (contiguous, in rank order), so that the ranks
+ * together see exactly the batches of one process with the global batch.
+ */
+export function shardPlan(plan: EpochPlan, rank: number, size: number): EpochPlan {
+  if (size === 1) return plan;
+  return {
+    steps: plan.steps,
+    batch: (s, u) => {
+      const b = plan.batch(s, u), [a, e] = shareOf(b.length, rank, size);
+      return b.slice(a, e);
+    },
+    position: (s, u) => {
+      const total = plan.batch(s, u).length;
+      return { offset: shareOf(total, rank, size)[0], total };
+    },
+  };
+}
+
+/**
+ * Steps of an epoch over n images with a global batch of `batch` spread over `ranks`: a last partial
+ * batch too small to give every rank an image is dropped (one process keeps every partial batch).
+ */
+export function epochSteps(n: number, batch: number, ranks: number, maxSteps = Infinity): number {
+  const full = Math.floor(n / batch), rest = n % batch;
+  return Math.min(maxSteps, full + (rest > 0 && rest >= ranks ? 1 : 0));
 }
 
 /** Mixes a seed and an epoch into a 32-bit seed. */

@@ -20,6 +20,8 @@ export interface RunConfig {
   weightDecay?: number;
   maxStepsPerEpoch?: number | null;
   evalBatch?: number;
+  /** MPI ranks the run trained on (absent: 1); `batch` is per rank. */
+  world?: number;
 }
 
 /** Numeric trainer options: [min, max, integer?]. Bounds exclude runs that could never finish usefully. */
@@ -33,6 +35,8 @@ export const NUMERIC_OPTIONS: Readonly<Record<string, readonly [number, number, 
   seed: [0, 2 ** 32 - 1, true],
   evalBatch: [1, 65536, true],
   maxStepsPerEpoch: [1, 1e9, true],
+  distTimeout: [0, 1e6, false],
+  bucketMB: [0.001, 1024, false],
 };
 
 /**
@@ -81,7 +85,7 @@ export function reconcile<T extends Record<string, unknown>>(
     if (JSON.stringify(now) === JSON.stringify(was) || allowChanges.includes(key)) continue;
     diffs.push(`${key}: recorded ${show(was)}, given ${show(now)}`);
   }
-  const unknown = allowChanges.filter((k) => !(COMPARED as readonly string[]).includes(k));
+  const unknown = allowChanges.filter((k) => !(COMPARED as readonly string[]).includes(k) && k !== 'world'); // world: checked by the trainer
   if (unknown.length) throw expected(`option names among ${COMPARED.join(', ')}`, 'allowChanges', unknown);
   if (diffs.length)
     throw new GenConvNetError(

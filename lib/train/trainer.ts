@@ -16,7 +16,8 @@ import { GenConvNetError, expected } from '../errors';
 import { loadCheckpoint, Network, type Preprocessing } from '../network';
 import { preset } from '../presets';
 import { type NetSpec, type ResolvedSpec, validateSpec } from '../spec';
-import { epochSeed, planEpoch } from './batches';
+import { epochSeed, epochSteps, planEpoch, shardPlan } from './batches';
+import { initDistributed, onRoot, SOLO, type World } from '../dist';
 import { evaluateBatches, type Evaluation } from './evaluate';
 import { keepLabels, type LabelKeep } from './labels';
 import { objectiveAt, phaseStart } from './joint';
@@ -61,6 +62,16 @@ export interface TrainOptions {
   normalization?: { mean: number[]; std: number[] };
   /** Caps the steps of every epoch (quick runs and tests). */
   maxStepsPerEpoch?: number;
+  /**
+   * Data parallelism over MPI (launch every rank with mpirun): each rank trains on its share of a
+   * global batch of `batch` x ranks images, the GG normalizer and the gradients are reduced over the
+   * ranks, and only rank 0 writes checkpoints, logs and events. `labelledPerBatch` is per rank too.
+   */
+  distributed?: 'mpi';
+  /** With distributed: seconds a collective may wait for the other ranks before the job aborts (default 600). */
+  distTimeout?: number;
+  /** With distributed: the size of a gradient bucket in MB (default 4). */
+  bucketMB?: number;
   onEvent?: (event: TrainEvent) => void;
 }
 
@@ -89,6 +100,8 @@ interface Resolved {
   feed: TrainFeed;
   /** The feed was opened here and is closed at the end. */
   owned: boolean;
+  /** The MPI world (SOLO in a single process). */
+  world: World;
 }
 
 function resolveOptions(options: TrainOptions): Resolved {
@@ -99,6 +112,7 @@ function resolveOptions(options: TrainOptions): Resolved {
   if (!['sgd', 'adam'].includes(o.optimizer)) throw expected("'sgd' or 'adam'", 'optimizer', o.optimizer);
   if (!(o.lr > 0)) throw expected('a learning rate > 0', 'lr', o.lr);
   if (!['constant', 'step', 'cosine'].includes(o.schedule)) throw expected("'constant', 'step' or 'cosine'", 'schedule', o.schedule);
+  if (o.distributed !== undefined && o.distributed !== 'mpi') throw expected("'mpi' (or leave it out)", 'distributed', o.distributed);
   const phases = parsePhases(o.phases ?? 'gg:1,dg:3');
   const spec = typeof o.model === 'object' ? o.model : preset(o.model ?? 'lenet');
   const owned = o.data !== undefined || !isFeed(o.dataset);
@@ -109,7 +123,8 @@ function resolveOptions(options: TrainOptions): Resolved {
     if (owned) void feed.close();
     throw new GenConvNetError('E_DATA', `Expected images of shape [${spec.input.join(', ')}] for the model's input but dataset ${feed.name} has [${shape.join(', ')}]`);
   }
-  return { o, spec, phases, feed, owned };
+  const world = o.distributed === 'mpi' ? initDistributed({ timeout: o.distTimeout }) : SOLO;
+  return { o, spec, phases, feed, owned, world };
 }
 
 function preprocessingOf(data: TrainFeed, given?: { mean: number[]; std: number[] }): Preprocessing {
@@ -135,7 +150,7 @@ class Run {
   history: EpochRecord[] = [];
   adamStep = 0;
   constructor(readonly r: Resolved, readonly net: Network, readonly labels: Int32Array, readonly stepsPerEpoch: number) {
-    this.log = r.o.outDir ? path.join(r.o.outDir, 'log.jsonl') : undefined;
+    this.log = r.o.outDir && r.world.rank === 0 ? path.join(r.o.outDir, 'log.jsonl') : undefined;
     this.model = r.o.outDir ? path.join(r.o.outDir, 'model.safetensors') : undefined;
   }
 
@@ -149,7 +164,9 @@ class Run {
     return this.r.phases[this.r.phases.length - 1];
   }
 
+  /** Logged and passed to onEvent on rank 0 only. */
   async emit(event: TrainEvent): Promise<void> {
+    if (this.r.world.rank !== 0) return;
     if (this.log && event.type !== 'step') await ioStep(`append to ${this.log}`, () => fsp.appendFile(this.log!, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n'));
     this.r.o.onEvent?.(event);
   }
@@ -174,14 +191,15 @@ class Run {
       config: {
         phases: formatPhases(this.r.phases), seed: o.seed, batch: o.batch, optimizer: o.optimizer, lr: o.lr, labels: o.labels ?? 'all', dataset: datasetName(o, this.r.feed),
         labelledPerBatch: o.labelledPerBatch, schedule: o.schedule, warmupEpochs: o.warmupEpochs, momentum: o.momentum, weightDecay: o.weightDecay,
-        maxStepsPerEpoch: o.maxStepsPerEpoch ?? null, evalBatch: o.evalBatch,
+        maxStepsPerEpoch: o.maxStepsPerEpoch ?? null, evalBatch: o.evalBatch, world: this.r.world.size,
       },
     };
     // Divergence guard on the parameters themselves: relu and max-pool could hide NaN weights from the
     // loss, and a non-finite checkpoint would replace the last good one (#12 case 7).
     for (const p of this.net.parameters)
       if (!this.net.getParameter(p.name).every(Number.isFinite)) await diverged(this, epoch - 1, this.stepsPerEpoch - 1, `parameter ${p.name} is no longer finite`);
-    await saveCheckpoint(this.net, this.model, { extra: { trainer: state }, tensors: this.net.optimizerState() });
+    const model = this.model;
+    await onRoot(() => saveCheckpoint(this.net, model, { extra: { trainer: state }, tensors: this.net.optimizerState() }));
   }
 }
 
@@ -229,8 +247,10 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
   const started = Date.now();
   const phase = run.phaseAt(epoch);
   const withUnlabelled = phase.objective.kind !== 'dg';
-  const plan = planEpoch(run.labels, o.batch, o.labelledPerBatch ?? Math.ceil(o.batch / 2), o.seed, epoch, o.maxStepsPerEpoch);
-  run.net.setSeed(epochSeed(o.seed, epoch));
+  // the global batch of batch x ranks images, of which this rank takes its share (one process: all of it)
+  const { rank, size } = run.r.world;
+  const plan = shardPlan(planEpoch(run.labels, o.batch * size, (o.labelledPerBatch ?? Math.ceil(o.batch / 2)) * size, o.seed, epoch, run.stepsPerEpoch), rank, size);
+  run.net.setSeed((epochSeed(o.seed, epoch) ^ Math.imul(rank, 0x9e3779b9)) >>> 0); // dropout masks independent across ranks
   let loss = 0, gg = 0, wrong = 0, seen = 0, lr = 0;
   const batches = run.r.feed.epoch(plan, o.seed, epoch, withUnlabelled);
   const first = (epoch - phaseStart(run.r.phases, epoch)) * plan.steps;
@@ -250,7 +270,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
     o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr, lambda: ggWeight(objective) });
   }
   batches.close();
-  const test = await orDiverged(run, epoch, plan.steps - 1, 'the loss is not finite on the test set', evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch)));
+  const test = await orDiverged(run, epoch, plan.steps - 1, 'the loss is not finite on the test set', evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch), { sharded: true }));
   return { epoch: epoch + 1, phase: formatPhases([{ ...phase, epochs: 1 }]).replace(/:1$/, ''), lr, trainLoss: loss / seen, trainGgLogLik: gg / seen, trainError: wrong / seen, test, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -268,6 +288,11 @@ async function resumeFrom(r: Resolved, file: string, pre: Preprocessing): Promis
   if (r.o.data !== undefined && state.config.dataset !== r.feed.name && !(r.o.allowChanges ?? []).includes('dataset'))
     throw fail(`its run read ${state.config.dataset} but ${r.o.data} is now ${r.feed.name} (images added, removed, renamed or relabelled); allowChanges: ['dataset'] resumes anyway`);
   // The recorded options were reconciled before (withRecordedConfig); the optimizer must match its state.
+  const ranks = state.config.world ?? 1;
+  if (ranks !== r.world.size && !(r.o.allowChanges ?? []).includes('world'))
+    throw fail(`its run trained on ${ranks} rank${ranks > 1 ? 's' : ''} (a global batch of ${state.config.batch * ranks}) and this one has ${r.world.size}: ` +
+      `resume it with the same number of ranks (mpirun -np ${ranks}) to continue exactly, or allow the change (CLI: --override world=${r.world.size}; API: allowChanges: ['world']) ` +
+      `to continue with a global batch of ${state.config.batch * r.world.size} (not the recorded run's batches)`);
   if (state.config.optimizer !== r.o.optimizer && !(r.o.allowChanges ?? []).includes('optimizer'))
     throw fail(`its run used optimizer ${state.config.optimizer}, not ${r.o.optimizer}`);
   if (state.config.optimizer !== r.o.optimizer) {
@@ -305,10 +330,12 @@ async function trainOn(r: Resolved, started: number): Promise<{ net: Network; hi
   const pre = preprocessingOf(r.feed, r.o.normalization);
   const trainLabels = keepLabels(r.feed.trainLabels, r.feed.classes.length, r.o.labels ?? 'all', r.o.seed);
   r.feed.begin(pre);
-  if (r.o.outDir) {
-    await ioStep(`create the run directory ${r.o.outDir}`, () => fsp.mkdir(r.o.outDir!, { recursive: true }));
-    await cleanStaleTemps(r.o.outDir);
-  }
+  const outDir = r.o.outDir;
+  if (outDir)
+    await onRoot(async () => {
+      await ioStep(`create the run directory ${outDir}`, () => fsp.mkdir(outDir, { recursive: true }));
+      await cleanStaleTemps(outDir);
+    });
   const model = r.o.outDir ? path.join(r.o.outDir, 'model.safetensors') : undefined;
   let net: Network, state: TrainerState | undefined;
   if (r.o.resume) {
@@ -322,7 +349,8 @@ async function trainOn(r: Resolved, started: number): Promise<{ net: Network; hi
     net.dispose();
     throw expected(`labels in [0, ${net.classes - 1}] for a model with ${net.classes} classes`, 'dataset labels', maxLabel);
   }
-  const steps = Math.min(r.o.maxStepsPerEpoch ?? Infinity, Math.ceil(r.feed.trainLabels.length / r.o.batch));
+  const steps = epochSteps(r.feed.trainLabels.length, r.o.batch * r.world.size, r.world.size, r.o.maxStepsPerEpoch);
+  if (r.world.size > 1) net.distribute(true, { bucketMB: r.o.bucketMB });
   const run = new Run(r, net, trainLabels, steps);
   if (state) (run.history = state.history), (run.adamStep = state.adamStep);
   const startEpoch = state?.epoch ?? 0;

@@ -64,7 +64,12 @@ class CudaChains final : public Chains {
     check(cudaMemsetAsync(p_.get() + at(c), 0, chainBytes(), stream()), "cudaMemset (park)");
   }
   void momenta(const ChainStep& s, double* pp0) override {
-    if (s.momenta == Momenta::Fresh) momenta_draw(stream(), s.seed, s.iteration, chains_, D_, p_.get());
+    if (streamsChanged_ && !streams_.empty()) {  // uploaded once, when set
+      streamIds_.reserve(streams_.size());
+      check(cudaMemcpyAsync(streamIds_.get(), streams_.data(), sizeof(uint32_t) * streams_.size(), cudaMemcpyHostToDevice, stream()), "cudaMemcpy (streams)");
+    }
+    streamsChanged_ = false;
+    if (s.momenta == Momenta::Fresh) momenta_draw(stream(), s.seed, s.iteration, chains_, D_, streams_.empty() ? nullptr : streamIds_.get(), p_.get());
     if (s.momenta == Momenta::Negate) axpby(stream(), int64_t(chains_) * D_, -1.f, p_.get(), 0.f, p_.get());
     if (s.momenta == Momenta::Ascent) zeroMomenta();
     std::vector<double> ii(static_cast<size_t>(chains_));
@@ -116,6 +121,7 @@ class CudaChains final : public Chains {
   DeviceBuffer<float> I_, p_, g_, I0_, g0_, sum_, values_, scalars_;
   DeviceBuffer<double> sums_, partials_;
   DeviceBuffer<NodeSpec> nodes_;
+  DeviceBuffer<uint32_t> streamIds_;
 };
 
 }  // namespace

@@ -103,8 +103,9 @@ class ConvPlan final : public LayerState {
 void node_seed(cudaStream_t st, Shape3 s, int n, const NodeSpec* nodes, int nodeCount, const float* act, float* seed, float* values);
 
 // ---- HMC chains on the device (backends/cuda_chains.cc, ops/chains/cuda.cu) ----
-// p: device (chains, D), the Philox momenta of drawMomentaHost (engine/chains.h).
-void momenta_draw(cudaStream_t s, uint64_t seed, uint32_t iteration, int chains, int64_t D, float* p);
+// p: device (chains, D), the Philox momenta of drawMomentaHost (engine/chains.h); streams: device
+// (chains), chain c's Philox stream, or null for c.
+void momenta_draw(cudaStream_t s, uint64_t seed, uint32_t iteration, int chains, int64_t D, const uint32_t* streams, float* p);
 // y = a x + b y, element-wise (y may be x).
 void axpby(cudaStream_t s, int64_t count, float a, const float* x, float b, float* y);
 // What the device chains need from the CUDA net: its context and nodeGrad on device buffers.

@@ -177,6 +177,7 @@ class OnednnNet final : public HostNet {
     for (size_t l = top; l-- > 0;) {
       b.dx = l > 0 || toInput;
       if (plan_->ops[l]) plan_->ops[l]->backward(b);
+      if (params) gradsReady(l);
       if (!b.dx) break;
     }
   }

@@ -34,7 +34,7 @@ class ReferenceNet final : public HostNet {
   void backward(const float* dscores) override {
     if (n_ == 0) throw Error("E_INVALID_ARGUMENT", "backward called before forward");
     std::memcpy(run_.dact(layers_.size()), dscores, sizeof(float) * n_ * outputShape().size());
-    run_.backward(layers_.size(), true, false, params_);
+    run_.backward(layers_.size(), true, false, params_, [this](size_t l) { gradsReady(l); });
   }
 
   void nodeGrad(const float* x, int n, const std::vector<NodeSpec>& nodes, float* values, float* dx) override {

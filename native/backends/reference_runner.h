@@ -4,6 +4,7 @@
 // in double (native/testing/reference64.cc, test-only). Parameters are borrowed: per layer, a
 // weight and an optional bias pointer (and their gradients), in PyTorch layout.
 #pragma once
+#include <type_traits>
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -59,10 +60,13 @@ class RefRunner {
 
   // Backpropagates dact(top) down to layer 0: parameter gradients when params, the input
   // gradient dact(0) when toInput.
-  void backward(size_t top, bool params, bool toInput, const std::vector<LayerParams>& p) {
+  // done(l), when given, is called once layer l's parameter gradients are written.
+  template <typename Done = void (*)(size_t)>
+  void backward(size_t top, bool params, bool toInput, const std::vector<LayerParams>& p, Done done = nullptr) {
     for (size_t l = top; l-- > 0;) {
       const bool needDx = l > 0 || toInput;
       ops_[l]->backward(call(l, p[l], false, params, needDx, 0, 0));
+      if constexpr (!std::is_same_v<Done, void (*)(size_t)>) done(l);
     }
   }
 

@@ -12,6 +12,7 @@ Napi::Function defineNetClass(Napi::Env env);
 Napi::Function defineChainsClass(Napi::Env env);  // chains_wrap.cc
 Napi::Value objective(const Napi::CallbackInfo& info);
 Napi::Value leapfrog(const Napi::CallbackInfo& info);
+void registerDist(Napi::Env env, Napi::Object exports);  // binding/dist.cc
 #ifdef GCN_HAVE_CUDA
 void registerCuda(Napi::Env env, Napi::Object exports);  // binding/cuda.cc
 #endif
@@ -35,6 +36,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("leapfrog", Napi::Function::New(env, guardedFn<leapfrog>, "leapfrog"));
   exports.Set("backends", Napi::Function::New(env, guardedFn<backends>, "backends"));
   exports.Set("debugCrossings", Napi::Function::New(env, guardedFn<debugCrossings>, "debugCrossings"));
+  registerDist(env, exports);
 #ifdef GCN_HAVE_CUDA
   registerCuda(env, exports);
 #endif

@@ -38,6 +38,7 @@ class ChainsWrap final : public Napi::ObjectWrap<ChainsWrap> {
                                    {InstanceMethod("start", &ChainsWrap::start), InstanceMethod("step", &ChainsWrap::step),
                                     InstanceMethod("settle", &ChainsWrap::settle), InstanceMethod("read", &ChainsWrap::read),
                                     InstanceMethod("writeMomenta", &ChainsWrap::writeMomenta),
+                                    InstanceMethod("setStreams", &ChainsWrap::setStreams),
                                     InstanceMethod("clearSum", &ChainsWrap::clearSum), InstanceMethod("dispose", &ChainsWrap::dispose)});
     env.SetInstanceData<Napi::FunctionReference>(new Napi::FunctionReference(Napi::Persistent(f)));
     return f;
@@ -183,6 +184,21 @@ class ChainsWrap final : public Napi::ObjectWrap<ChainsWrap> {
     Chains& ch = chains(info.Env());
     Napi::Float32Array src = toFloats(info[0], int64_t(ch.count()) * ch.dim(), "momenta");
     ch.writeMomenta(src.Data());
+    return info.Env().Undefined();
+  }
+
+  // setStreams(Uint32Array of chains ids): chain c's momenta come from Philox stream ids[c].
+  Napi::Value setStreams(const Napi::CallbackInfo& info) {
+    Chains& ch = chains(info.Env());
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+      throwJs(info.Env(), "E_INVALID_ARGUMENT", "stream ids must be a Uint32Array");
+    Napi::Uint32Array a = info[0].As<Napi::Uint32Array>();
+    if (*access_.busy) throwJs(info.Env(), "E_BUSY", "cannot change the chains while a call is running; await it first");
+    try {
+      ch.setStreams(std::vector<uint32_t>(a.Data(), a.Data() + a.ElementLength()));
+    } catch (const Error& e) {
+      throwJs(info.Env(), e.code, e.what());
+    }
     return info.Env().Undefined();
   }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "../dist/mpi.h"
 #include "../engine/net.h"
 #include "convert.h"
 #include "crossings.h"
@@ -59,7 +60,9 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
                         InstanceMethod("trainStep", &NetWrap::guard<&NetWrap::trainStep>),
                         InstanceMethod("evaluate", &NetWrap::guard<&NetWrap::evaluate>),
                         InstanceMethod("newChains", &NetWrap::guard<&NetWrap::newChains>),
-                        InstanceMethod("setSeed", &NetWrap::guard<&NetWrap::setSeed>), InstanceMethod("dispose", &NetWrap::guard<&NetWrap::dispose>),
+                        InstanceMethod("setSeed", &NetWrap::guard<&NetWrap::setSeed>),
+                        InstanceMethod("setDistributed", &NetWrap::guard<&NetWrap::setDistributed>),
+                        InstanceMethod("distTimes", &NetWrap::guard<&NetWrap::distTimes>), InstanceMethod("dispose", &NetWrap::guard<&NetWrap::dispose>),
                         InstanceAccessor("backend", &NetWrap::guard<&NetWrap::backend>, nullptr)});
   }
 
@@ -345,6 +348,26 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
   Napi::Value setSeed(const Napi::CallbackInfo& info) {
     net(info.Env()).setSeed(uint64_t(info[0].ToNumber().Int64Value()));
     return info.Env().Undefined();
+  }
+
+  // setDistributed(on, bucketFloats): trainStep reduces over MPI's world (dist/mpi.h) or not.
+  Napi::Value setDistributed(const Napi::CallbackInfo& info) {
+    if (busy) throwJs(info.Env(), "E_BUSY", "cannot change distribution while a call is running; await it first");
+    const bool on = info[0].ToBoolean();
+    if (on && !dist::worldCollective()) throwJs(info.Env(), "E_DISTRIBUTED", "MPI is not initialized");
+    net(info.Env()).setGroup(on ? dist::worldCollective() : nullptr, info[1].ToNumber().Int64Value());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value distTimes(const Napi::CallbackInfo& info) {
+    const DistTimes& t = net(info.Env()).distTimes();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("objective", t.objective);
+    o.Set("gradients", t.gradients);
+    o.Set("wait", t.wait);
+    o.Set("buckets", t.buckets);
+    o.Set("bytes", t.bytes);
+    return o;
   }
 
   Napi::Value dispose(const Napi::CallbackInfo& info) {

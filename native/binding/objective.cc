@@ -37,6 +37,10 @@ Napi::Value objectiveWith(const Napi::CallbackInfo& info, ObjectiveKernel kernel
   return out;
 }
 
-Napi::Value objective(const Napi::CallbackInfo& info) { return objectiveWith(info, objective_cpu); }
+static ObjectiveResult objectiveLocal(const float* F, const int32_t* labels, int n, int C, float lambda, float* grad) {
+  return objective_cpu(F, labels, n, C, lambda, grad);
+}
+
+Napi::Value objective(const Napi::CallbackInfo& info) { return objectiveWith(info, objectiveLocal); }
 
 }  // namespace gcn::binding

@@ -11,13 +11,13 @@
 
 namespace gcn {
 
-void drawMomentaHost(uint64_t seed, uint32_t iteration, int chains, int64_t D, float* p, double* pp) {
+void drawMomentaHost(uint64_t seed, uint32_t iteration, int chains, int64_t D, float* p, double* pp, const uint32_t* streams) {
   for (int c = 0; c < chains; ++c) {
     float* m = p + int64_t(c) * D;
     double s = 0;
     for (int64_t q = 0; q * 4 < D; ++q) {
       float z[4];
-      momentaNormals4(seed, uint32_t(c), iteration, uint64_t(q), z);
+      momentaNormals4(seed, streams ? streams[c] : uint32_t(c), iteration, uint64_t(q), z);
       for (int k = 0; k < 4 && q * 4 + k < D; ++k) {
         m[q * 4 + k] = z[k];
         s += double(z[k]) * z[k];
@@ -113,7 +113,8 @@ class HostChains final : public Chains {
     std::fill(p_.begin() + int64_t(c) * D_, p_.begin() + int64_t(c + 1) * D_, 0.f);
   }
   void momenta(const ChainStep& s, double* pp0) override {
-    if (s.momenta == Momenta::Fresh) return drawMomentaHost(s.seed, s.iteration, chains_, D_, p_.data(), pp0);
+    if (s.momenta == Momenta::Fresh)
+      return drawMomentaHost(s.seed, s.iteration, chains_, D_, p_.data(), pp0, streams_.empty() ? nullptr : streams_.data());
     if (s.momenta == Momenta::Ascent) zeroMomenta();
     if (s.momenta == Momenta::Negate)
       for (float& v : p_) v = -v;

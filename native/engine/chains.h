@@ -60,6 +60,13 @@ class Chains {
   virtual void writeMomenta(const float* src) = 0;
   // Zeroes the running sum.
   virtual void clearSum() = 0;
+  // Chain c draws its momenta from Philox stream ids[c] instead of c (data parallelism: a rank's
+  // chains keep their global numbers, so N ranks draw what one process would). Empty: c.
+  void setStreams(std::vector<uint32_t> ids) {
+    if (!ids.empty() && ids.size() != size_t(chains_)) throw Error("E_INVALID_ARGUMENT", "expected one stream id per chain");
+    streams_ = std::move(ids);
+    streamsChanged_ = true;
+  }
 
  protected:
   virtual void load(const float* images) = 0;  // I <- images (host)
@@ -78,12 +85,16 @@ class Chains {
 
   int chains_;
   int64_t D_;
+  std::vector<uint32_t> streams_;  // Philox stream of each chain (empty: the chain's index)
+  bool streamsChanged_ = false;    // a device backend re-uploads them
 };
 
 // Chains in host memory over any Net's nodeGrad (the CPU backends).
 std::unique_ptr<Chains> makeHostChains(Net& net, int chains, std::vector<NodeSpec> nodes);
 
 // Host reference of the momenta draw (what every backend's momenta must equal): p (chains, D).
-void drawMomentaHost(uint64_t seed, uint32_t iteration, int chains, int64_t D, float* p, double* pp);
+// streams: chain c's Philox stream (null: c).
+void drawMomentaHost(uint64_t seed, uint32_t iteration, int chains, int64_t D, float* p, double* pp,
+                     const uint32_t* streams = nullptr);
 
 }  // namespace gcn

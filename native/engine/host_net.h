@@ -48,6 +48,7 @@ class HostNet : public Net {
   void resetSlots() override;
 
  protected:
+  float* hostGrad(size_t i) override { return grads_.at(i).data(); }
   float* value(size_t i) { return values_[i].data(); }
   float* grad(size_t i) { return grads_[i].data(); }
 

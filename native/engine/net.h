@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common.h"
+#include "grad_reduce.h"
 
 namespace gcn {
 
@@ -86,6 +87,13 @@ class Net {
   virtual void writeSlot(size_t i, int slot, const float* src) = 0;
   virtual void resetSlots() = 0;
 
+  // Data-parallel training (dist/): trainStep then reduces the objective's statistics and the
+  // parameter gradients over `group` (this net holds one rank's share of each batch); null trains
+  // as one process again. Throws E_BACKEND where the gradients are not in host memory.
+  void setGroup(std::shared_ptr<Collective> group, int64_t bucketFloats);
+  // Communication seconds of the last distributed trainStep.
+  const DistTimes& distTimes() const { return distTimes_; }
+
   // Reseeds dropout and restarts its mask stream, so a run can be replayed from here.
   void setSeed(uint64_t seed) {
     seed_ = seed;
@@ -108,6 +116,13 @@ class Net {
   int weightIndex(size_t layer) const { return paramOf_[layer]; }
   // Throws E_INVALID_ARGUMENT unless i is a parameter and s a slot (0 or 1).
   void checkSlot(size_t i, int s) const;
+  // Backends call this during backward once `layer`'s parameter gradients are written (a
+  // distributed trainStep starts reducing them while backward goes on).
+  void gradsReady(size_t layer) {
+    if (reducer_) reducer_->layerDone(int(layer));
+  }
+  // Parameter i's gradient block in host memory, or null where the store is device memory.
+  virtual float* hostGrad(size_t i) { return nullptr; }
 
   std::vector<LayerGeom> layers_;
   Shape3 input_;
@@ -116,6 +131,9 @@ class Net {
   std::vector<float> scoreBuf_, scoreGrad_;  // host score matrix and its gradient (trainStep)
   uint64_t seed_ = 0, dropoutStep_ = 0;
   int n_ = 0;
+  std::shared_ptr<Collective> group_;
+  std::unique_ptr<GradReducer> reducer_;
+  DistTimes distTimes_;
 };
 
 // Backends usable in this build, best first ("cuda" when it can run here, "onednn", "reference").

@@ -2,6 +2,7 @@
 // score buffers: forward, objective_cpu, backward, optimizer update, with no JavaScript between.
 // A device backend overrides trainStep to keep the scores and their gradient in its own memory.
 // Invariant: trainStep gives bit-for-bit the weights of forward + objective + backward + step.
+#include <chrono>
 #include <cmath>
 
 #include "../ops/objective/op.h"
@@ -14,6 +15,18 @@ void Net::applyOptimizer(const OptimizerSpec& o) {
     adamStep(o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.step);
   else
     sgdStep(o.lr, o.momentum, o.weightDecay);
+}
+
+void Net::setGroup(std::shared_ptr<Collective> group, int64_t bucketFloats) {
+  reducer_.reset();
+  group_.reset();
+  if (!group) return;
+  for (size_t i = 0; i < info_.size(); ++i)
+    if (!hostGrad(i))
+      throw Error("E_BACKEND", std::string("data-parallel training over MPI needs the gradients in host memory; the ") + backendName() +
+                                   " backend keeps them on the device (use --backend onednn or reference on each rank)");
+  group_ = std::move(group);
+  reducer_ = std::make_unique<GradReducer>(group_, bucketFloats);
 }
 
 void Net::checkLabels(const int32_t* labels, int n, int lowest) const {
@@ -33,15 +46,26 @@ BatchStats Net::trainStep(const float* x, const int32_t* labels, int n, float la
   scoreGrad_.resize(scoreBuf_.size());
   forward(x, n, true, scoreBuf_.data());
   if (scores) std::copy(scoreBuf_.begin(), scoreBuf_.end(), scores);
-  const ObjectiveResult r = objective_cpu(scoreBuf_.data(), labels, n, K, lambda, scoreGrad_.data());
-  BatchStats s{r.crossEntropy, r.ggLogLik, r.labelled, r.correct, 0, true};
-  for (float f : scoreBuf_) s.finite = s.finite && std::isfinite(f);
+  // with a group, the statistics and the verdict below are the global batch's: every rank agrees
+  const auto t0 = std::chrono::steady_clock::now();
+  const ObjectiveResult r = objective_cpu(scoreBuf_.data(), labels, n, K, lambda, scoreGrad_.data(), group_.get());
+  distTimes_ = DistTimes{};
+  if (group_) distTimes_.objective = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  BatchStats s{r.crossEntropy, r.ggLogLik, r.labelled, r.correct, 0, r.nonFinite == 0};
   if (r.labelled > 0 && !(std::isfinite(r.crossEntropy) && std::isfinite(r.ggLogLik))) s.finite = false;
-  if (!s.finite) {
-    s.finite = false;
-    return s;
+  if (!s.finite) return s;
+  if (reducer_) {
+    std::vector<GradReducer::Block> blocks;
+    for (size_t i = 0; i < info_.size(); ++i) blocks.push_back({hostGrad(i), info_[i].size, info_[i].layer});
+    reducer_->begin(std::move(blocks));
   }
-  backward(scoreGrad_.data());
+  try {
+    backward(scoreGrad_.data());
+  } catch (...) {
+    if (reducer_) reducer_->finish(distTimes_);  // let the thread drain before the error leaves
+    throw;
+  }
+  if (reducer_) reducer_->finish(distTimes_);
   applyOptimizer(opt);
   return s;
 }

@@ -7,9 +7,9 @@
 namespace gcn::cuda {
 
 // One thread per group of four elements of one chain (blockIdx.y = chain).
-__global__ void momenta_fwd_kernel(uint64_t seed, uint32_t iteration, int64_t D, float* __restrict__ p) {
-  const uint32_t chain = blockIdx.y;
-  float* m = p + int64_t(chain) * D;
+__global__ void momenta_fwd_kernel(uint64_t seed, uint32_t iteration, int64_t D, const uint32_t* streams, float* __restrict__ p) {
+  const uint32_t c = blockIdx.y, chain = streams ? streams[c] : c;
+  float* m = p + int64_t(c) * D;
   const int64_t groups = (D + 3) / 4;
   for (int64_t q = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; q < groups; q += int64_t(gridDim.x) * blockDim.x) {
     float z[4];
@@ -23,11 +23,11 @@ __global__ void axpby_fwd_kernel(int64_t count, float a, const float* x, float b
     y[i] = __fadd_rn(__fmul_rn(a, x[i]), __fmul_rn(b, y[i]));
 }
 
-void momenta_draw(cudaStream_t s, uint64_t seed, uint32_t iteration, int chains, int64_t D, float* p) {
+void momenta_draw(cudaStream_t s, uint64_t seed, uint32_t iteration, int chains, int64_t D, const uint32_t* streams, float* p) {
   require(chains >= 1 && chains <= 65535 && D >= 1 && p, "momenta_draw", "needs 1 <= chains <= 65535, D >= 1 and a device buffer");
   const int64_t groups = (D + 3) / 4;
   const int blocks = int(std::min<int64_t>((groups + 255) / 256, 64));
-  momenta_fwd_kernel<<<dim3(blocks, chains), 256, 0, s>>>(seed, iteration, D, p);
+  momenta_fwd_kernel<<<dim3(blocks, chains), 256, 0, s>>>(seed, iteration, D, streams, p);
   checkLaunch("momenta_fwd_kernel");
 }
 

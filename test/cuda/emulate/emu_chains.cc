@@ -34,8 +34,16 @@ void checkPhilox() {
   Vec host(size_t(chains * D)), dev(host.size());
   std::vector<double> pp(chains);
   drawMomentaHost(42, 7, chains, D, host.data(), pp.data());
-  cuda::momenta_draw(nullptr, 42, 7, chains, D, dev.data());
+  cuda::momenta_draw(nullptr, 42, 7, chains, D, nullptr, dev.data());
   expectClose("momenta: device draw equals host draw", dev, host, 0);
+  const std::vector<uint32_t> streams = {5, 0, 9};  // a rank's chains keep their global stream numbers
+  drawMomentaHost(42, 7, chains, D, host.data(), pp.data(), streams.data());
+  cuda::momenta_draw(nullptr, 42, 7, chains, D, streams.data(), dev.data());
+  expectClose("momenta: device draw with stream ids equals host draw", dev, host, 0);
+  Vec whole(size_t(10 * D));
+  std::vector<double> pp10(10);
+  drawMomentaHost(42, 7, 10, D, whole.data(), pp10.data());
+  expectClose("momenta: stream 9 is chain 9 of a batch of 10", Vec(host.begin() + 2 * D, host.end()), Vec(whole.begin() + 9 * D, whole.end()), 0);
 }
 
 }  // namespace
