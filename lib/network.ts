@@ -347,7 +347,7 @@ export class Network {
    *   its gradients on a GPU.
    */
   distribute(on = true, options: { bucketMB?: number } = {}): void {
-    const mb = options.bucketMB ?? 4;
+    const mb = options.bucketMB ?? 1;
     if (!(mb > 0 && mb <= 1024)) throw expected('a bucket size in (0, 1024] MB', 'bucketMB', mb);
     if (on && distributed())
       this.parameters.forEach((_, i) => {

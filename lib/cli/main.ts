@@ -2,6 +2,7 @@
 // lib/cli/main.ts — the `genconvnet` command line: one subcommand per job. Errors of the library
 // (and native and file-system ones, see ./errors) print as one line with their [E_…] code and exit 1; nothing prints a stack unless GENCONVNET_DEBUG.
 import { Command } from 'commander';
+import { launchedByMpi, world } from '../dist';
 import { errorLine } from './errors';
 import { demoCommand, reportCommand } from './demo';
 import { exportCommand, importCommand } from './onnx';
@@ -26,6 +27,13 @@ export function program(): Command {
 }
 
 async function main(): Promise<void> {
+  // Under mpirun a failed rank makes the launcher stop the others with SIGTERM: say so (no stack, exit 143).
+  if (launchedByMpi())
+    process.on('SIGTERM', () => {
+      const w = world();
+      process.stderr.write(`genconvnet: rank ${w.rank} of ${w.size} stopped by the MPI launcher (SIGTERM): another rank failed (mpirun names it) or the job was cancelled; checkpoints already written are intact\n`);
+      process.exit(143);
+    });
   try {
     await program().parseAsync(process.argv);
   } catch (err) {

@@ -2,6 +2,7 @@
 // MALA or ULA, write the PNG grid (and a trajectory grid), the diagnostics as JSON beside it,
 // optionally the raw samples, and print a one-line summary (or JSON with --json).
 import { Command } from 'commander';
+import { initDistributed, launchedByMpi, world } from '../dist';
 import { Network } from '../network';
 import type { Method } from '../sample/hmc';
 import { InvalidArgumentError } from 'commander';
@@ -39,21 +40,27 @@ export function sampleCommand(): Command {
     .option('--scale <k>', 'pixel scale of the grid', int(1, 64), 2)
     .option('--save-samples <file>', 'raw samples as safetensors: tensor samples [chains, draws, C, H, W]')
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
+    .option('--distributed <how>', 'mpi: spread the chains over the ranks of mpirun (the default under mpirun), or none', oneOf(['mpi', 'none'] as const))
+    .option('--dist-timeout <s>', 'under MPI: seconds a rank waits for the others before the job aborts', range(0, 1e6, true), 600)
     .option('--json', 'print the diagnostics as JSON')
     .action(async (model: string, o) => {
+      const distributed = (o.distributed ?? (launchedByMpi() ? 'mpi' : 'none')) === 'mpi' ? 'mpi' as const : undefined;
+      if (distributed) initDistributed({ timeout: o.distTimeout });
+      const root = world().rank === 0;
       const net = await Network.load(model, { device: o.device });
       try {
-        const bar = new ProgressBar();
+        const bar = new ProgressBar(process.stderr, root ? undefined : false);
         const node = o.node.length === 1 ? o.node[0] : o.node;
         const { data, temperatureScale } = sampleData(net, o);
         bar.start(`sample ${o.node.join(' ')}`, o.warmup + o.steps);
         const { summaries, written } = await sampleNodesToFiles(net, model, {
           node, chains: o.chains, draws: o.steps, warmup: o.warmup, leapfrog: o.leapfrog, method: o.method as Method, stepSize: o.stepSize,
           targetAccept: o.targetAccept, temperature: o.temperature, sigma: o.sigma, start: o.start === 'data' ? data : o.start, seed: o.seed,
-          tempering: o.tempering, anneal: o.anneal,
+          tempering: o.tempering, anneal: o.anneal, distributed,
           onProgress: (i, _n, info) => bar.update(i, `eps ${info.stepSize.toPrecision(3)} accept ${info.acceptance.toFixed(2)}`),
         }, o.out, { trajectory: o.trajectory, scale: o.scale, saveSamples: o.saveSamples, data, temperatureScale, mapBaseline: o.mapBaseline });
         bar.done();
+        if (!root) return; // rank 0 wrote the files and reports
         const json = summaries.length === 1 ? summaries[0] : summaries;
         process.stdout.write(o.json ? JSON.stringify(json, null, 2) + '\n' : `${summaries.map(formatSummary).join('\n')}\nwrote ${written.join(', ')}\n`);
       } finally {

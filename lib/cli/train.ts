@@ -1,6 +1,6 @@
 // lib/cli/train.ts — `genconvnet train` and `genconvnet eval`: thin wrappers over the trainer
 // and evaluate() with a progress bar on a TTY, a line per epoch, and --json for machines.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import * as path from 'node:path';
 import { loadDataset, type DatasetName } from '../data/mnist';
 import { preprocess } from '../data/preprocess';
@@ -14,8 +14,9 @@ import { int, modelSpec, num, oneOf, range, seedArg } from './args';
 import { ProgressBar } from './progress';
 import { applyOverrides, given } from './override';
 import { checkRunDir } from './rundir';
+import { initDistributed, launchedByMpi, onRoot, world } from '../dist';
 
-const OVERRIDABLE = ['lr', 'momentum', 'weightDecay', 'schedule', 'warmupEpochs', 'phases', 'maxStepsPerEpoch', 'batch', 'labelledPerBatch', 'optimizer'] as const;
+const OVERRIDABLE = ['lr', 'momentum', 'weightDecay', 'schedule', 'warmupEpochs', 'phases', 'maxStepsPerEpoch', 'batch', 'labelledPerBatch', 'optimizer', 'world'] as const;
 
 const HOLDOUT = num((n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
 
@@ -74,12 +75,19 @@ export function trainCommand(): Command {
     .option('--device <device>', 'auto, cpu or cuda', oneOf(['auto', 'cpu', 'cuda'] as const), 'auto')
     .option('--max-steps-per-epoch <n>', 'cap the steps of each epoch (quick runs)', int(1, 1e9))
     .option('--override <key=value...>', `with --resume: change a recorded option (${OVERRIDABLE.join(', ')}), e.g. lr=0.005`)
+    .option('--distributed <how>', 'mpi: data-parallel over the ranks of mpirun, --batch per rank (the default under mpirun), or none', oneOf(['mpi', 'none'] as const))
+    .option('--dist-timeout <s>', 'under MPI: seconds a rank waits for the others before the job aborts', range(0, 1e6, true), 600)
+    .option('--bucket-mb <mb>', 'under MPI: gradient all-reduce bucket size', range(0, 1024), 1)
+    // only through --override world=N: continue a run on another number of ranks (not exactly)
+    .addOption(new Option('--world <ranks>', 'the number of MPI ranks a resumed run continues on').argParser(int(1, 1e6)).hideHelp())
     .option('--json', 'print the history as JSON at the end')
     .addHelpText('after', recipeHelp())
     .action(async (_o, cmd: Command) => {
       const allowChanges = applyOverrides(cmd, cmd.opts().override, OVERRIDABLE);
       const o = cmd.opts();
-      checkRunDir(o.out, o);
+      const distributed = (o.distributed ?? (launchedByMpi() ? 'mpi' : 'none')) === 'mpi' ? 'mpi' as const : undefined;
+      if (distributed) initDistributed({ timeout: o.distTimeout });
+      await onRoot(() => checkRunDir(o.out, o)); // rank 0 prepares the run directory; a refusal stops every rank
       // On --resume an option left at its default takes the recorded run's value (lib/train/config.ts).
       const g = <T>(key: string): T | undefined => (o.resume ? given<T>(cmd, key) : o[key]);
       const result = await train({
@@ -87,10 +95,11 @@ export function trainCommand(): Command {
         labels: labelsOption({ labelsPerClass: g('labelsPerClass'), labelFraction: g('labelFraction') }),
         batch: g('batch'), labelledPerBatch: g('labelledPerBatch'), optimizer: g('optimizer'), lr: g('lr'), schedule: g('schedule'), warmupEpochs: g('warmupEpochs'),
         momentum: g('momentum'), weightDecay: g('weightDecay'), seed: g('seed'), outDir: o.out, resume: o.resume, allowChanges, device: o.device,
-        maxStepsPerEpoch: g('maxStepsPerEpoch'), onEvent: trainReporter(Boolean(o.json)),
+        maxStepsPerEpoch: g('maxStepsPerEpoch'), onEvent: trainReporter(Boolean(o.json)), distributed, distTimeout: o.distTimeout, bucketMB: o.bucketMb,
         ...dataTrainOptions(o, cmd),
       });
       const last = result.history[result.history.length - 1];
+      if (world().rank !== 0) return result.net.dispose(); // rank 0 reports
       if (o.json) process.stdout.write(JSON.stringify({ model: path.join(o.out, 'model.safetensors'), history: result.history }, null, 2) + '\n');
       else if (last) process.stdout.write(`done: test top-1 error ${pct(last.test.top1Error)}; model in ${path.join(o.out, 'model.safetensors')}\n`);
       result.net.dispose();

@@ -4,6 +4,7 @@
 // (what `report` reads: one section per node), and one figure with a row per node: the MAP
 // baseline (optional), the chains' means, then their final states, in pixels (clipped).
 import * as path from 'node:path';
+import { world } from '../dist';
 import { GenConvNetError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import type { Network } from '../network';
@@ -62,8 +63,10 @@ export async function sampleNodesToFiles(net: Network, model: string, options: S
   }
   const keep = extra.saveSamples || extra.trajectory !== undefined ? 'all' : 'last';
   const results = await sampleNodes(net, { keep, ...options, temperatureScale });
+  // MPI: the ranks ran their shares of the chains; rank 0 holds the images and writes everything
+  if (options.distributed && world().rank !== 0) return { results, summaries: [], written: [] };
   const maps = extra.mapBaseline
-    ? await sampleNodes(net, { ...options, method: 'map', chains: 1, warmup: 0, draws: 40, leapfrog: 10, stepSize: undefined, tempering: undefined, anneal: undefined, start: 'zeros', keep: 'last', temperatureScale, onProgress: undefined })
+    ? await sampleNodes(net, { ...options, distributed: undefined, method: 'map', chains: 1, warmup: 0, draws: 40, leapfrog: 10, stepSize: undefined, tempering: undefined, anneal: undefined, start: 'zeros', keep: 'last', temperatureScale, onProgress: undefined })
     : undefined;
   const single = nodes.length === 1, written: string[] = [], summaries: NodeSummary[] = [];
   for (const [g, r] of results.entries()) {

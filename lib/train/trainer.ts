@@ -70,7 +70,7 @@ export interface TrainOptions {
   distributed?: 'mpi';
   /** With distributed: seconds a collective may wait for the other ranks before the job aborts (default 600). */
   distTimeout?: number;
-  /** With distributed: the size of a gradient bucket in MB (default 4). */
+  /** With distributed: the size of a gradient bucket in MB (default 1). */
   bucketMB?: number;
   onEvent?: (event: TrainEvent) => void;
 }

@@ -71,8 +71,8 @@ void GradReducer::send() {
 
 void GradReducer::finish(DistTimes& times) {
   if (!active_) return;
+  const double t0 = seconds();  // backward is done: from here on the step only waits for communication
   send();
-  const double t0 = seconds();
   std::unique_lock<std::mutex> lock(m_);
   done_.wait(lock, [&] { return finished_ == sent_; });
   active_ = false;

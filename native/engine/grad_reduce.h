@@ -21,7 +21,7 @@ namespace gcn {
 struct DistTimes {
   double objective = 0;  // the objective's all-reduces (column maxima, sums and counts)
   double gradients = 0;  // the communication thread's all-reduces of the gradient buckets
-  double wait = 0;       // what the step waited for them after backward (not overlapped)
+  double wait = 0;       // from the end of backward until every bucket was reduced (not overlapped)
   int buckets = 0;
   double bytes = 0;
 };
