@@ -44,7 +44,7 @@ for f in native/backends/cuda_net.cc native/backends/cuda_chains.cc test/cuda/em
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
 for f in native/ops/*/reference.cc \
-         native/engine/{shapes,net,host_net,train_step,chains}.cc native/ops/registry.cc native/backends/reference_net.cc; do
+         native/engine/{shapes,net,host_net,train_step,chains,grad_reduce}.cc native/ops/registry.cc native/backends/reference_net.cc; do
   "$CXX" -std=c++17 -O2 -I. -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
