@@ -28,20 +28,23 @@ export function cudaStatus(): CudaStatus {
   if (status) return { compiled: true, ...status };
   return {
     compiled: false, usable: false, reason: notCompiled, device: '', computeCapability: 0, runtimeVersion: 0,
-    driverVersion: 0, cudnnVersion: 0, cudnnPath: '', cublasPath: '', tf32: false, libraries: [],
+    driverVersion: 0, cudnnVersion: 0, cudnnPath: '', cublasPath: '', tf32: false, deviceCount: 0, defaultDevice: -1, libraries: [],
   };
 }
 
 /**
  * Sets the CUDA backend's defaults for networks created afterwards: `tf32` allows TF32 tensor-core
- * math in convolutions and matrix products (faster, ~1e-3 relative error).
- * @throws GenConvNetError E_BACKEND when this build has no CUDA backend; E_INVALID_ARGUMENT for a non-boolean tf32.
+ * math in convolutions and matrix products (faster, ~1e-3 relative error); `device` picks the GPU
+ * (an index among the visible ones; data-parallel training sets it to the local rank).
+ * @throws GenConvNetError E_BACKEND when this build has no CUDA backend; E_INVALID_ARGUMENT for a non-boolean
+ *   tf32 or a device that is not a non-negative integer.
  */
-export function setCudaOptions(options: { tf32?: boolean }): void {
+export function setCudaOptions(options: { tf32?: boolean; device?: number }): void {
   const native = loadNative();
   if (!native.cudaSetOptions) throw new GenConvNetError('E_BACKEND', `Expected a build with the CUDA backend for setCudaOptions but received one without it; ${cudaMissing()}`);
   if (options?.tf32 !== undefined && typeof options.tf32 !== 'boolean') throw expected('a boolean', 'tf32', options.tf32);
-  native.cudaSetOptions({ tf32: options.tf32 });
+  if (options?.device !== undefined && !(Number.isInteger(options.device) && options.device >= 0 && options.device < 1024)) throw expected('a device index >= 0', 'device', options.device);
+  native.cudaSetOptions({ tf32: options.tf32, device: options.device });
 }
 
 /** Why the CUDA backend is not available: not in this build, or the piece this machine lacks. */

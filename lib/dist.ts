@@ -2,6 +2,7 @@
 // collectives the trainer and the sampler use outside the native training step. Open MPI is loaded
 // at run time on the first initDistributed(), so single-process use never needs it. Every rank of a
 // job must make the same calls in the same order; rank 0 alone writes files.
+import { cudaStatus, setCudaOptions } from './backend';
 import { GenConvNetError, expected } from './errors';
 import { loadNative, type NativeWorld } from './native';
 
@@ -35,6 +36,9 @@ export function initDistributed(options: DistributedOptions = {}): World {
   const timeout = options.timeout ?? 600;
   if (!(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) throw expected('a number of seconds >= 0', 'timeout', timeout);
   current = Object.freeze(loadNative().mpi.init(timeout));
+  // one GPU per rank on a machine: the local rank's (CUDA nets created from now on; NCCL between them)
+  const cuda = cudaStatus();
+  if (cuda.usable && cuda.deviceCount > 0 && cuda.defaultDevice < 0) setCudaOptions({ device: current.localRank % cuda.deviceCount });
   // a clean exit finalizes MPI; any other (an uncaught error, a crash) leaves it, so mpirun ends the job
   process.on('exit', (code) => code === 0 && finalizeDistributed());
   return current;
@@ -43,6 +47,11 @@ export function initDistributed(options: DistributedOptions = {}): World {
 /** The world after initDistributed(), else a single process. */
 export function world(): World {
   return current ?? SOLO;
+}
+
+/** True once initDistributed() ran (even as a single rank). */
+export function mpiReady(): boolean {
+  return current !== null;
 }
 
 /** True when MPI runs with more than one rank. */

@@ -171,6 +171,9 @@ export interface NativeCudaStatus {
   cudnnPath: string;
   cublasPath: string;
   tf32: boolean;
+  /** Visible CUDA devices, and the one new nets use (-1: device 0). */
+  deviceCount: number;
+  defaultDevice: number;
   libraries: CudaLibrarySearch[];
 }
 
@@ -183,7 +186,7 @@ export interface NativeBinding {
   /** CUDA builds only: whether the backend can run here and where its libraries were looked for. */
   cudaStatus?: () => NativeCudaStatus;
   /** CUDA builds only: defaults of nets created afterwards (TF32 tensor-core math). */
-  cudaSetOptions?(options: { tf32?: boolean }): void;
+  cudaSetOptions?(options: { tf32?: boolean; device?: number }): void;
   /** CUDA builds only: the same two kernels run on the GPU (host arrays in and out). */
   cudaObjective?: NativeBinding['objective'];
   cudaLeapfrog?: NativeBinding['leapfrog'];

@@ -5,7 +5,7 @@ import { type BackendName, type Device, resolveBackend } from './backend';
 import { readCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint';
 import type { Preprocessing } from './data/preprocess';
 import { GenConvNetError, assertFinite, expected } from './errors';
-import { broadcast, distributed } from './dist';
+import { broadcast, distributed, mpiReady } from './dist';
 import { loadNative, type NativeChains, type NativeDistTimes, type NativeNet } from './native';
 import { type Node, type NodeRef, resolveNode } from './nodes';
 import { preset } from './presets';
@@ -343,8 +343,9 @@ export class Network {
    * state, and trainStep from now on sums the objective's statistics and the gradients over the
    * ranks (each rank passing its share of a global batch), with gradients reduced in buckets of
    * `bucketMB` while backward runs. `false` trains as one process again.
-   * @throws GenConvNetError E_DISTRIBUTED when MPI is not initialized, E_BACKEND on a backend that keeps
-   *   its gradients on a GPU.
+   * On the CUDA backend the gradients are summed between the GPUs by NCCL (loaded at run time).
+   * @throws GenConvNetError E_DISTRIBUTED when MPI is not initialized, E_BACKEND on a CUDA net where NCCL
+   *   cannot be loaded.
    */
   distribute(on = true, options: { bucketMB?: number } = {}): void {
     const mb = options.bucketMB ?? 1;
@@ -355,7 +356,8 @@ export class Network {
         native.writeParam(i, broadcast(native.readParam(i)));
         for (const slot of [0, 1]) native.writeSlot(i, slot, broadcast(native.readSlot(i, slot)));
       });
-    this.net().setDistributed(on && distributed(), Math.round((mb * 2 ** 20) / 4));
+    // attached whenever MPI is up, a world of one included (a single GPU then checks the NCCL path)
+    this.net().setDistributed(on && mpiReady(), Math.round((mb * 2 ** 20) / 4));
   }
 
   /** Seconds the last distributed trainStep spent on communication (objective, gradient buckets, unoverlapped wait). */

@@ -34,6 +34,12 @@ bool resolve<CublasApi>(void* lib, CublasApi& api, std::string& missing) {
   return missing.empty();
 }
 
+template <>
+bool resolve<NcclApi>(void* lib, NcclApi& api, std::string& missing) {
+  GCN_NCCL_FUNCTIONS(GCN_RESOLVE)
+  return missing.empty();
+}
+
 #undef GCN_RESOLVE
 
 // The places of a search for a message: all of them when few, else the first ones and a count.
@@ -99,6 +105,21 @@ const CudnnApi& cudnn() {
   const Libraries& l = libraries();
   if (!l.problem.empty()) throw Error("E_BACKEND", "the CUDA backend cannot run: " + l.problem);
   return l.dnn;
+}
+
+const NcclApi& nccl() {
+  struct NcclLoaded {
+    NcclApi api;
+    LibrarySearch search;
+    std::string path, problem;
+    NcclLoaded() {
+      problem = loadOne({"NCCL", "GENCONVNET_NCCL", {"libnccl.so.2"}, nvidiaLibraryDirs(), false},
+                        "`pip install nvidia-nccl-cu12` or your distribution's package (libnccl2)", api, search, path);
+    }
+  };
+  static const NcclLoaded l;  // thread-safe one-time initialization
+  if (!l.problem.empty()) throw Error("E_BACKEND", "data-parallel training on GPUs needs NCCL: " + l.problem);
+  return l.api;
 }
 
 const CublasApi& cublas() {

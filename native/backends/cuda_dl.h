@@ -124,6 +124,31 @@ constexpr cublasMath_t CUBLAS_TF32_TENSOR_OP_MATH = 3;
     (cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const float*, const float*, int,            \
      const float*, int, const float*, float*, int))
 
+// ---- NCCL (2.x; data-parallel training on GPU ranks, dist/) ----
+typedef struct ncclComm* ncclComm_t;
+typedef int ncclResult_t;
+typedef int ncclDataType_t;
+typedef int ncclRedOp_t;
+struct ncclUniqueId {
+  char internal[128];
+};
+constexpr ncclResult_t ncclSuccess = 0;
+constexpr ncclResult_t ncclInProgress = 7;
+constexpr ncclDataType_t ncclFloat32 = 7;
+constexpr ncclRedOp_t ncclSum = 0;
+
+#define GCN_NCCL_FUNCTIONS(X)                                                                                          \
+  X(ncclGetVersion, ncclResult_t, (int*))                                                                             \
+  X(ncclGetUniqueId, ncclResult_t, (ncclUniqueId*))                                                                   \
+  X(ncclCommInitRank, ncclResult_t, (ncclComm_t*, int, ncclUniqueId, int))                                            \
+  X(ncclCommDestroy, ncclResult_t, (ncclComm_t))                                                                      \
+  X(ncclCommAbort, ncclResult_t, (ncclComm_t))                                                                        \
+  X(ncclCommGetAsyncError, ncclResult_t, (ncclComm_t, ncclResult_t*))                                                 \
+  X(ncclGetErrorString, const char*, (ncclResult_t))                                                                  \
+  X(ncclGroupStart, ncclResult_t, (void))                                                                             \
+  X(ncclGroupEnd, ncclResult_t, (void))                                                                               \
+  X(ncclAllReduce, ncclResult_t, (const void*, void*, size_t, ncclDataType_t, ncclRedOp_t, ncclComm_t, cudaStream_t))
+
 #define GCN_DECLARE_POINTER(name, ret, params) ret(*name) params = nullptr;
 
 // Entry points of the loaded libraries; every pointer is non-null once loaded.
@@ -132,6 +157,9 @@ struct CudnnApi {
 };
 struct CublasApi {
   GCN_CUBLAS_FUNCTIONS(GCN_DECLARE_POINTER)
+};
+struct NcclApi {
+  GCN_NCCL_FUNCTIONS(GCN_DECLARE_POINTER)
 };
 
 #undef GCN_DECLARE_POINTER
@@ -150,5 +178,8 @@ const Libraries& libraries();
 // Loaded libraries, or Error("E_BACKEND") saying what is missing.
 const CudnnApi& cudnn();
 const CublasApi& cublas();
+// NCCL, looked for on first use only (GENCONVNET_NCCL, beside the addon, the loader's path, the
+// nvidia/nccl/lib folder of Python environments), or Error("E_BACKEND") saying what is missing.
+const NcclApi& nccl();
 
 }  // namespace gcn::cuda

@@ -5,11 +5,13 @@
 // accessors. Everything sized by the batch (activations, workspaces, op states such as convolution
 // plans) is built once per n. Each layer runs through its op's CUDA entry points (table cudaOp, GCN_OPS).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <memory>
 
 #include "../engine/net.h"
 #include "../ops/registry.h"
+#include "cuda_nccl.h"
 #include "cuda_ops.h"
 
 namespace gcn {
@@ -116,13 +118,9 @@ class CudaNet final : public Net, public DeviceNodeGrad {
   // scores when asked) come out; the objective writes its gradient straight into dact.back().
   BatchStats trainStep(const float* x, const int32_t* labels, int n, float lambda, const OptimizerSpec& opt,
                        float* scores) override {
-    checkLabels(labels, n, -1);
-    ctx_.activate();
-    n_ = 0;
-    ++dropoutStep_;
-    runForward(x, n, true, layers_.size());
+    if (nccl_) return distributedStep(x, labels, n, lambda, opt, scores);
+    const int K = trainForward(x, labels, n);
     Plan& p = *plan_;
-    const int K = int(outputShape().size());
     check(cudaMemcpyAsync(p.labels.get(), labels, sizeof(int32_t) * size_t(n), cudaMemcpyHostToDevice, ctx_.stream()),
           "cudaMemcpy (labels)");
     if (scores)
@@ -136,6 +134,59 @@ class CudaNet final : public Net, public DeviceNodeGrad {
     if (!st.finite) return st;
     runBackward(layers_.size(), true, false);
     applyOptimizer(opt);  // sgdStep/adamStep: on the same stream, then one sync
+    return st;
+  }
+
+  // The forward of a training step (labels checked, dropout advanced); returns the classes K.
+  int trainForward(const float* x, const int32_t* labels, int n) {
+    checkLabels(labels, n, -1);
+    ctx_.activate();
+    n_ = 0;
+    ++dropoutStep_;
+    runForward(x, n, true, layers_.size());
+    return int(outputShape().size());
+  }
+
+  // Data parallelism (cuda_nccl.h): gradients summed over the group's GPUs by NCCL.
+  bool deviceGroup(const std::shared_ptr<Collective>& group, int64_t bucketFloats) override {
+    ctx_.activate();
+    ctx_.sync();
+    nccl_.reset();
+    if (group) nccl_ = std::make_unique<DeviceGradReducer>(*group, ctx_.device(), bucketFloats);
+    return true;
+  }
+
+  // One rank's share of a global batch: the objective's statistics are reduced over the group on
+  // the host (the score matrix, n x K, comes down and its gradient goes up: the column sums of the
+  // GG normalizer need every rank's rows), the gradients on the GPUs by NCCL while backward runs.
+  BatchStats distributedStep(const float* x, const int32_t* labels, int n, float lambda, const OptimizerSpec& opt,
+                             float* scores) {
+    const int K = trainForward(x, labels, n);
+    Plan& p = *plan_;
+    scoreBuf_.resize(size_t(n) * K);
+    scoreGrad_.resize(scoreBuf_.size());
+    check(cudaMemcpyAsync(scoreBuf_.data(), p.act.back(), sizeof(float) * scoreBuf_.size(), cudaMemcpyDeviceToHost, ctx_.stream()),
+          "cudaMemcpy (scores)");
+    ctx_.sync();
+    if (scores) std::copy(scoreBuf_.begin(), scoreBuf_.end(), scores);
+    const auto t0 = std::chrono::steady_clock::now();
+    const ObjectiveResult r = objective_cpu(scoreBuf_.data(), labels, n, K, lambda, scoreGrad_.data(), group_.get());
+    distTimes_ = DistTimes{};
+    distTimes_.objective = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    n_ = n;
+    BatchStats st{r.crossEntropy, r.ggLogLik, r.labelled, r.correct, 0, r.nonFinite == 0};
+    if (r.labelled > 0 && !(std::isfinite(r.crossEntropy) && std::isfinite(r.ggLogLik))) st.finite = false;
+    if (!st.finite) return st;  // every rank saw the same global verdict
+    check(cudaMemcpyAsync(p.dact.back(), scoreGrad_.data(), sizeof(float) * scoreGrad_.size(), cudaMemcpyHostToDevice, ctx_.stream()),
+          "cudaMemcpy (score gradient)");
+    std::vector<DeviceGradReducer::Block> blocks;
+    for (size_t i = 0; i < info_.size(); ++i) blocks.push_back({g_[i].get(), info_[i].size, info_[i].layer});
+    nccl_->begin(std::move(blocks));
+    runBackward(layers_.size(), true, false);  // hands each layer's gradients to the reducer
+    nccl_->finish(ctx_.stream());
+    distTimes_.buckets = nccl_->buckets();
+    distTimes_.bytes = nccl_->bytes();
+    applyOptimizer(opt);  // on the compute stream after the last bucket, then one sync
     return st;
   }
 
@@ -287,6 +338,7 @@ class CudaNet final : public Net, public DeviceNodeGrad {
     for (size_t l = top; l-- > 0;) {
       if (!toInput && l < firstParam_) break;
       backwardLayer(l, params, toInput || l > firstParam_);
+      if (params && nccl_) nccl_->layerDone(int(l), ctx_.stream());
     }
   }
 
@@ -311,6 +363,7 @@ class CudaNet final : public Net, public DeviceNodeGrad {
   ObjectiveScratch objScratch_;
   DeviceBuffer<NodeSpec> nodes_;  // nodeGrad's nodes
   size_t firstParam_ = 0;
+  std::unique_ptr<DeviceGradReducer> nccl_;  // data parallelism: declared last, destroyed first
 };
 
 }  // namespace

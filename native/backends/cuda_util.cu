@@ -82,6 +82,7 @@ std::string deviceProblem(Probe& p) {
   int count = 0;
   const cudaError_t e = cudaGetDeviceCount(&count);
   cudaGetLastError();
+  p.deviceCount = e == cudaSuccess ? count : 0;
   if (e == cudaErrorInsufficientDriver && p.driverVersion == 0)
     return "no NVIDIA driver was found (libcuda.so.1 is not on the loader's path); install the NVIDIA driver for CUDA " +
            version(p.runtimeVersion) + " or newer (this build's runtime)";
@@ -133,12 +134,20 @@ bool defaultTf32() {
 
 void setDefaultTf32(bool on) { tf32Default.store(on ? 1 : 0); }
 
+static std::atomic<int> deviceDefault{-1};
+int defaultDevice() { return deviceDefault.load(); }
+void setDefaultDevice(int device) { deviceDefault.store(device); }
+
 // ---- context ----
 
 static int usableDevice() {
   const Probe& p = probe();
   if (!p.reason.empty()) throw Error("E_BACKEND", "the CUDA backend cannot run here: " + p.reason);
-  return p.device;
+  const int want = defaultDevice();
+  if (want >= p.deviceCount)
+    throw Error("E_BACKEND", "CUDA device " + std::to_string(want) + " was asked for but " + std::to_string(p.deviceCount) +
+                                 " are visible (check CUDA_VISIBLE_DEVICES, or run fewer ranks per machine)");
+  return want >= 0 ? want : p.device;
 }
 
 cudaStream_t hookStream() {

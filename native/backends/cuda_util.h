@@ -130,6 +130,7 @@ ConvDesc makeConvDesc();
 struct Probe {
   std::string reason;  // empty when usable; else which piece is missing
   int device = 0, major = 0, minor = 0, runtimeVersion = 0, driverVersion = 0;
+  int deviceCount = 0;  // visible devices
   std::string name;
   size_t cudnnVersion = 0;
 };
@@ -144,6 +145,10 @@ cudaStream_t hookStream();
 // Starts from GENCONVNET_TF32=1 (else off: full float32, what the tests compare against).
 bool defaultTf32();
 void setDefaultTf32(bool on);
+// Process default device of new nets (-1: the probe's, device 0); data-parallel ranks on one machine
+// take one each (lib/dist: the local rank modulo the devices).
+int defaultDevice();
+void setDefaultDevice(int device);
 
 // ---- the per-net device context ----
 class Ctx {
@@ -156,6 +161,7 @@ class Ctx {
   // Makes this net's device current on the calling thread (AsyncWorkers move between threads).
   void activate() const;
   cudaStream_t stream() const { return stream_.get(); }
+  int device() const { return device_; }
   cudnnHandle_t dnn() const { return dnn_.get(); }
   cublasHandle_t blas() const { return blas_.get(); }
   bool tf32() const { return tf32_; }

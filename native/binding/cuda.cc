@@ -36,6 +36,8 @@ Napi::Value cudaStatus(const Napi::CallbackInfo& info) {
   out.Set("cudnnPath", libs.cudnnPath);
   out.Set("cublasPath", libs.cublasPath);
   out.Set("tf32", cuda::defaultTf32());
+  out.Set("deviceCount", p.deviceCount);
+  out.Set("defaultDevice", cuda::defaultDevice());
   Napi::Array searches = Napi::Array::New(env, libs.searches.size());
   for (size_t i = 0; i < libs.searches.size(); ++i) {
     const cuda::LibrarySearch& s = libs.searches[i];
@@ -53,9 +55,11 @@ Napi::Value cudaStatus(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value cudaSetOptions(const Napi::CallbackInfo& info) {
-  if (!info[0].IsObject()) throwJs(info.Env(), "E_INVALID_ARGUMENT", "cudaSetOptions takes an object {tf32}");
+  if (!info[0].IsObject()) throwJs(info.Env(), "E_INVALID_ARGUMENT", "cudaSetOptions takes an object {tf32, device}");
   Napi::Value tf32 = info[0].As<Napi::Object>().Get("tf32");
   if (!tf32.IsUndefined()) cuda::setDefaultTf32(tf32.ToBoolean().Value());
+  Napi::Value device = info[0].As<Napi::Object>().Get("device");
+  if (!device.IsUndefined()) cuda::setDefaultDevice(device.ToNumber().Int32Value());
   return info.Env().Undefined();
 }
 

@@ -123,6 +123,9 @@ class Net {
   }
   // Parameter i's gradient block in host memory, or null where the store is device memory.
   virtual float* hostGrad(size_t i) { return nullptr; }
+  // A device backend that reduces its gradients itself attaches (or, with null, detaches) the
+  // group here and returns true; the CPU backends return false and use the GradReducer.
+  virtual bool deviceGroup(const std::shared_ptr<Collective>& group, int64_t bucketFloats) { return false; }
 
   std::vector<LayerGeom> layers_;
   Shape3 input_;

@@ -20,11 +20,14 @@ void Net::applyOptimizer(const OptimizerSpec& o) {
 void Net::setGroup(std::shared_ptr<Collective> group, int64_t bucketFloats) {
   reducer_.reset();
   group_.reset();
+  if (deviceGroup(group, bucketFloats)) {  // a device backend reduces its own gradients (CUDA: NCCL)
+    group_ = std::move(group);
+    return;
+  }
   if (!group) return;
   for (size_t i = 0; i < info_.size(); ++i)
     if (!hostGrad(i))
-      throw Error("E_BACKEND", std::string("data-parallel training over MPI needs the gradients in host memory; the ") + backendName() +
-                                   " backend keeps them on the device (use --backend onednn or reference on each rank)");
+      throw Error("E_BACKEND", std::string("the ") + backendName() + " backend cannot train data-parallel");
   group_ = std::move(group);
   reducer_ = std::make_unique<GradReducer>(group_, bucketFloats);
 }

@@ -90,4 +90,9 @@ using std::min;
 #define cudaMemsetAsync(p, v, bytes, s) (std::memset((p), (v), (bytes)), cudaSuccess)
 #define cudaMemcpyAsync(dst, src, bytes, kind, s) (emu::copy((dst), (src), (bytes), (kind)))
 #define cudaStreamSynchronize(s) (cudaSuccess)
+// one stream at a time runs everything in order: events and waits between streams are no-ops
+#define cudaEventCreateWithFlags(e, flags) ((*(e) = nullptr), cudaSuccess)
+#define cudaEventRecord(e, s) (cudaSuccess)
+#define cudaStreamWaitEvent(s, e, flags) (cudaSuccess)
+#define cudaEventDestroy(e) (cudaSuccess)
 #define cudaMemGetInfo(freeBytes, totalBytes) ((*(freeBytes) = size_t(8) << 30), (*(totalBytes) = size_t(16) << 30), cudaSuccess)

@@ -29,8 +29,47 @@ const Libraries& libraries() {
   static const Libraries l{};
   return l;
 }
+// ---- NCCL as a mirror: a second rank that holds the same data, so a sum is twice the buffer ----
+size_t emuNcclFloats = 0;  // floats all-reduced so far (emu_net.cc reads it)
+static ncclResult_t fakeUniqueId(ncclUniqueId* id) {
+  std::memset(id, 0, sizeof *id);
+  return ncclSuccess;
+}
+static ncclResult_t fakeInit(ncclComm_t* comm, int nranks, ncclUniqueId, int rank) {
+  static int token;
+  *comm = reinterpret_cast<ncclComm_t>(&token);
+  return nranks == 2 && rank == 0 ? ncclSuccess : 5;  // ncclInvalidUsage
+}
+static ncclResult_t fakeAllReduce(const void* send, void* recv, size_t count, ncclDataType_t type, ncclRedOp_t op, ncclComm_t, cudaStream_t) {
+  if (type != ncclFloat32 || op != ncclSum) return 4;  // ncclInvalidArgument
+  const float* x = static_cast<const float*>(send);
+  float* y = static_cast<float*>(recv);
+  for (size_t i = 0; i < count; ++i) y[i] = 2 * x[i];
+  emuNcclFloats += count;
+  return ncclSuccess;
+}
+static ncclResult_t fakeOk() { return ncclSuccess; }
+static ncclResult_t fakeComm(ncclComm_t) { return ncclSuccess; }
+const NcclApi& nccl() {
+  static const NcclApi api = [] {
+    NcclApi a{};
+    a.ncclGetUniqueId = fakeUniqueId;
+    a.ncclCommInitRank = fakeInit;
+    a.ncclAllReduce = fakeAllReduce;
+    a.ncclGroupStart = fakeOk;
+    a.ncclGroupEnd = fakeOk;
+    a.ncclCommDestroy = fakeComm;
+    a.ncclCommAbort = fakeComm;
+    a.ncclGetErrorString = [](ncclResult_t) { return "fake NCCL error"; };
+    return a;
+  }();
+  return api;
+}
+
 bool defaultTf32() { return false; }
 void setDefaultTf32(bool) {}
+int defaultDevice() { return -1; }
+void setDefaultDevice(int) {}
 const Probe& probe() {
   static const Probe p{};
   return p;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "emu_check.h"
+#include "native/dist/collective.h"
 #include "native/engine/net.h"
 
 namespace gcn {
@@ -16,6 +17,10 @@ std::unique_ptr<Net> makeCudaNet(std::vector<LayerGeom> layers, Shape3 input);  
 }
 
 using namespace gcn;
+namespace gcn::cuda {
+extern size_t emuNcclFloats;  // emu_fakes.cc
+}
+using gcn::cuda::emuNcclFloats;
 
 namespace {
 
@@ -166,6 +171,73 @@ void checkTrainStep(const std::string& name, const std::vector<LayerSpec>& specs
          [&](Net& net, float* out) { net.readParam(i, out); }, 1e-4);
 }
 
+// A rank with a mirror partner (a second rank holding the same rows: the Collective doubles sums, the
+// fake NCCL doubles gradients) trains as one process on the batch written twice: checks the
+// distributed step of the CUDA net (host objective over the group, NCCL buckets on their stream).
+class MirrorGroup final : public Collective {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  void sum(double* v, int64_t n) override {
+    for (int64_t i = 0; i < n; ++i) v[i] *= 2;
+  }
+  void max(double*, int64_t) override {}
+  void sum(float* v, int64_t n) override {
+    for (int64_t i = 0; i < n; ++i) v[i] *= 2;
+  }
+  void broadcast(void*, int64_t, int) override {}
+};
+
+void checkDistributedStep() {
+  const std::vector<LayerSpec> specs = {conv("conv1", 4, 3, 1, 1), layer(LayerKind::Relu, "relu1"), pool(LayerKind::MaxPool, "pool1", 2, 2, 0, false),
+                                        layer(LayerKind::Flatten, "flat"), linear("fc1", 12), layer(LayerKind::Relu, "relu2"), linear("fc2", 5)};
+  const Shape3 input{2, 8, 8};
+  const std::vector<LayerGeom> geoms = inferShapes(specs, input);
+  std::unique_ptr<Net> gpu = makeCudaNet(geoms, input), ref = makeReferenceNet(geoms, input);
+  for (size_t i = 0; i < gpu->params().size(); ++i) {
+    const Vec w = randomVec(size_t(gpu->params()[i].size), unsigned(300 + i), 0.3f);
+    gpu->writeParam(i, w.data());
+    ref->writeParam(i, w.data());
+  }
+  const int n = 6;
+  const Vec x = randomVec(size_t(n) * size_t(input.size()), 31);
+  Vec x2(2 * x.size());
+  std::copy(x.begin(), x.end(), x2.begin());
+  std::copy(x.begin(), x.end(), x2.begin() + x.size());
+  const std::vector<int32_t> labels = {0, 3, -1, 4, 1, 3};
+  std::vector<int32_t> labels2(labels);
+  labels2.insert(labels2.end(), labels.begin(), labels.end());
+  gpu->setGroup(std::make_shared<MirrorGroup>(), 64);  // 64 floats: every layer its own bucket
+  OptimizerSpec sgd;
+  sgd.lr = 0.01f, sgd.momentum = 0.9f;
+  OptimizerSpec adam;
+  adam.kind = OptimizerSpec::Kind::Adam, adam.lr = 1e-3f;
+  const size_t before = emuNcclFloats;
+  for (int step = 0; step < 4; ++step) {
+    OptimizerSpec opt = step < 2 ? sgd : adam;
+    opt.step = step - 1;
+    if (step == 2) gpu->resetSlots(), ref->resetSlots();  // Adam starts from zero moments, not SGD's momentum
+    // GG, then the mixture, then DG: under GG the last bias's gradient is 0 up to rounding, which Adam would
+    // turn into steps of size lr in the direction of the rounding noise
+    const float lambda = step == 0 ? 1.f : step < 3 ? 0.4f : 0.f;
+    const BatchStats g = gpu->trainStep(x.data(), labels.data(), n, lambda, opt, nullptr);
+    const BatchStats r = ref->trainStep(x2.data(), labels2.data(), 2 * n, lambda, opt, nullptr);
+    expectClose("distributed step " + std::to_string(step) + " statistics (mirror rank vs the doubled batch)",
+                std::vector<double>{g.crossEntropy, g.ggLogLik, double(g.labelled), double(g.correct)},
+                std::vector<double>{r.crossEntropy, r.ggLogLik, double(r.labelled), double(r.correct)}, 1e-5, 1e-6);
+  }
+  size_t total = 0;
+  for (size_t i = 0; i < gpu->params().size(); ++i) {
+    total += size_t(gpu->params()[i].size);
+    same("distributed steps: " + gpu->params()[i].name, *gpu, *ref, size_t(gpu->params()[i].size), [&](Net& net, float* out) { net.readParam(i, out); }, 1e-4);
+  }
+  const bool ok = emuNcclFloats - before == 4 * total && gpu->distTimes().buckets == 3;
+  std::printf("%s distributed steps all-reduce every gradient once per step through NCCL (%zu floats, %d buckets)\n", ok ? "ok  " : "FAIL",
+              emuNcclFloats - before, gpu->distTimes().buckets);
+  failures += !ok;
+  gpu->setGroup(nullptr, 0);
+}
+
 NodeSpec node(int layer, int channel, bool mean, int y = 0, int x = 0) {
   NodeSpec s;
   s.layer = layer, s.channel = channel, s.mean = mean, s.y = y, s.x = x;
@@ -175,6 +247,7 @@ NodeSpec node(int layer, int channel, bool mean, int y = 0, int x = 0) {
 }  // namespace
 
 int runNetChecks() {
+  checkDistributedStep();
   std::vector<LayerSpec> tiny = {
       conv("conv1", 4, 3, 1, 1), layer(LayerKind::Relu, "relu1"), lrn("norm1", 3, 0.1f),
       pool(LayerKind::MaxPool, "pool1", 3, 2, 0, true), conv("conv2", 6, 3, 1, 0, 2), layer(LayerKind::Relu, "relu2"),

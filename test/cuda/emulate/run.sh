@@ -39,7 +39,7 @@ EOF
   objs+=("$src.o")
 done
 # the backend's host code and the stand-ins, with the same runtime macros
-for f in native/backends/cuda_net.cc native/backends/cuda_chains.cc test/cuda/emulate/emu_chains.cc test/cuda/emulate/emu_fakes.cc test/cuda/emulate/emu_test.cc test/cuda/emulate/emu_net.cc; do
+for f in native/backends/cuda_net.cc native/backends/cuda_nccl.cc native/backends/cuda_chains.cc test/cuda/emulate/emu_chains.cc test/cuda/emulate/emu_fakes.cc test/cuda/emulate/emu_test.cc test/cuda/emulate/emu_net.cc; do
   "$CXX" "${flags[@]}" -include test/cuda/emulate/emu.h -c "$f" -o "$tmp/$(echo "$f" | tr / _).o"
   objs+=("$tmp/$(echo "$f" | tr / _).o")
 done
