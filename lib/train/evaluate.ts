@@ -1,7 +1,7 @@
 // lib/train/evaluate.ts — evaluation of a network on a labelled set: top-1 and top-5 error,
 // cross-entropy and the held-out GG log-likelihood estimate (SPEC 3, monitoring), in eval mode
 // and in batches whose images form each batch's reference set; each batch is one native call.
-import { allreduce, world } from '../dist';
+import { allreduce, type World } from '../dist';
 import { expected } from '../errors';
 import type { Network } from '../network';
 
@@ -36,14 +36,14 @@ export async function evaluate(net: Network, images: Float32Array, labels: Int32
 
 /**
  * Evaluates `net` on a stream of preprocessed batches (each batch is its own GG reference set);
- * each batch is one native call (forward in eval mode and the batch's statistics). `sharded`: under MPI
+ * each batch is one native call (forward in eval mode and the batch's statistics). `world`: under MPI
  * every rank calls this with the same batches and evaluates its share of them; all get the totals.
  * @throws GenConvNetError from the network for mis-shaped images, or from the stream.
  */
-export async function evaluateBatches(net: Network, batches: AsyncIterable<{ x: Float32Array; y: Int32Array }>, options: { sharded?: boolean } = {}): Promise<Evaluation> {
+export async function evaluateBatches(net: Network, batches: AsyncIterable<{ x: Float32Array; y: Int32Array }>, options: { world?: World } = {}): Promise<Evaluation> {
   let top1 = 0, top5 = 0, ce = 0, gg = 0, n = 0, i = 0;
-  // sharded (data parallelism): batch i is evaluated on rank i mod size and the sums are reduced
-  const { rank, size } = options.sharded ? world() : { rank: 0, size: 1 };
+  // over a world of ranks (data parallelism): batch i is evaluated on rank i mod size and the sums are reduced
+  const { rank, size } = options.world ?? { rank: 0, size: 1 };
   for await (const { x, y } of batches) {
     if (i++ % size !== rank) continue;
     const m = y.length;

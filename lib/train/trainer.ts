@@ -270,7 +270,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochRecord> {
     o.onEvent?.({ type: 'step', epoch, step: s, steps: plan.steps, loss: value, lr, lambda: ggWeight(objective) });
   }
   batches.close();
-  const test = await orDiverged(run, epoch, plan.steps - 1, 'the loss is not finite on the test set', evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch), { sharded: true }));
+  const test = await orDiverged(run, epoch, plan.steps - 1, 'the loss is not finite on the test set', evaluateBatches(run.net, run.r.feed.testBatches(o.evalBatch), { world: run.r.world }));
   return { epoch: epoch + 1, phase: formatPhases([{ ...phase, epochs: 1 }]).replace(/:1$/, ''), lr, trainLoss: loss / seen, trainGgLogLik: gg / seen, trainError: wrong / seen, test, seconds: (Date.now() - started) / 1000 };
 }
 
