@@ -29,21 +29,21 @@
         "native/binding/dist.cc",
         "native/dist/mpi.cc",
         "native/engine/grad_reduce.cc",
+        "native/ops/conv/reference.cc",
+        "native/ops/dropout/reference.cc",
         "native/ops/leapfrog/reference.cc",
+        "native/ops/linear/reference.cc",
+        "native/ops/lrn/reference.cc",
         "native/ops/objective/reference.cc",
         "native/ops/optim/reference.cc",
+        "native/ops/pool/reference.cc",
+        "native/ops/relu/reference.cc",
         "native/engine/net.cc",
         "native/engine/host_net.cc",
         "native/engine/train_step.cc",
         "native/engine/shapes.cc",
         "native/ops/registry.cc",
-        "native/backends/reference_net.cc",
-        "native/ops/conv/reference.cc",
-        "native/ops/pool/reference.cc",
-        "native/ops/relu/reference.cc",
-        "native/ops/lrn/reference.cc",
-        "native/ops/dropout/reference.cc",
-        "native/ops/linear/reference.cc"
+        "native/backends/reference_net.cc"
       ],
       "conditions": [
         ["with_onednn==1", {
@@ -51,12 +51,12 @@
             "native/backends/onednn_net.cc",
             "native/backends/onednn_util.cc",
             "native/ops/conv/onednn.cc",
-            "native/ops/pool/onednn.cc",
-            "native/ops/relu/onednn.cc",
-            "native/ops/lrn/onednn.cc",
             "native/ops/dropout/onednn.cc",
+            "native/ops/flatten/onednn.cc",
             "native/ops/linear/onednn.cc",
-            "native/ops/flatten/onednn.cc"
+            "native/ops/lrn/onednn.cc",
+            "native/ops/pool/onednn.cc",
+            "native/ops/relu/onednn.cc"
           ],
           "link_settings": { "libraries": ["-ldnnl"] }
         }]

@@ -123,6 +123,8 @@ function layer(b: Builder, l: ResolvedLayer, params: Record<string, { shape: num
       return;
     case 'dropout':
       return; // inference graph: dropout is the identity
+    default: // a layer type added without its ONNX form must not be dropped from the graph silently
+      throw new GenConvNetError('E_ONNX', `Expected a layer type with an ONNX form but layer ${l.name} is ${JSON.stringify((l as { type: string }).type)}, which lib/onnx/export.ts does not translate`);
   }
 }
 

@@ -1,6 +1,7 @@
 // native/ops/registry.h — the op table: for every layer kind (ops/list.h), what its op declares in
 // native/ops/<op>/op.h. The engine and binding consult it by kind (shapes, names, parameters); each
-// backend builds its own table of entry points from GCN_OPS and the same op structs.
+// backend builds its own table of entry points from GCN_OPS and the same op structs. The block of
+// op.h includes is written by scripts/gen-ops.js from the op folders.
 #pragma once
 #include "conv/op.h"
 #include "dropout/op.h"

@@ -116,3 +116,12 @@ test('a ceil pooling whose last window would lie outside the image (stride > ker
   t.notThrows(() => exportOnnxBytes(net, 'test'));
   net.dispose();
 });
+
+test('a layer type without an ONNX form is refused, never dropped from the graph', (t) => {
+  const resolved = validateSpec({ input: [1, 4, 4], layers: [{ type: 'relu' }, { type: 'flatten' }, { type: 'linear', out: 2 }] });
+  const layers = resolved.layers.map((l, i) => (i === 0 ? { ...l, type: 'square' } : l)) as typeof resolved.layers;
+  const source = { resolved: { ...resolved, layers }, stateDict: () => ({ 'linear3.weight': { shape: [2, 16], data: new Float32Array(32) }, 'linear3.bias': { shape: [2], data: new Float32Array(2) } }) };
+  const err = t.throws(() => exportOnnxBytes(source, '0')) as { code?: string; message: string };
+  t.is(err.code, 'E_ONNX');
+  t.regex(err.message, /layer .* is "square", which lib\/onnx\/export\.ts does not translate/);
+});
