@@ -26,8 +26,15 @@ struct CudaOp {
   void (*backward)(const Call&);
 };
 
+// Op K's CUDA entry points, null when it has none (checkSupported refuses such a net).
+template <class K>
+constexpr CudaOp cudaOpOf() {
+  if constexpr (HasCudaKernel<K>::value) return CudaOp{&K::cudaPrepare, &K::cudaForward, &K::cudaBackward};
+  else return CudaOp{nullptr, nullptr, nullptr};
+}
+
 const CudaOp& cudaOp(LayerKind k) {
-#define GCN_CUDA_OP(K) CudaOp{&ops::K::cudaPrepare, &ops::K::cudaForward, &ops::K::cudaBackward},
+#define GCN_CUDA_OP(K) cudaOpOf<ops::K>(),
   static const CudaOp table[] = {GCN_OPS(GCN_CUDA_OP)};
 #undef GCN_CUDA_OP
   opInfo(k);  // throws for a kind outside the list

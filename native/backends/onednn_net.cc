@@ -21,8 +21,15 @@ struct OnednnOp {
   bool postOps, asPostOp;
 };
 
+// Op K's oneDNN maker, null when it has none (checkSupported refuses such a net).
+template <class K>
+constexpr OnednnOp onednnOpOf() {
+  if constexpr (HasOnednnKernel<K>::value) return OnednnOp{&K::onednn, K::onednnPostOps, K::onednnAsPostOp};
+  else return OnednnOp{nullptr, false, false};
+}
+
 const OnednnOp& onednnOp(LayerKind k) {
-#define GCN_ONEDNN_OP(K) OnednnOp{&ops::K::onednn, ops::K::onednnPostOps, ops::K::onednnAsPostOp},
+#define GCN_ONEDNN_OP(K) onednnOpOf<ops::K>(),
   static const OnednnOp table[] = {GCN_OPS(GCN_ONEDNN_OP)};
 #undef GCN_ONEDNN_OP
   opInfo(k);  // throws for a kind outside the list

@@ -21,9 +21,16 @@ struct RefOp {
   void (*backward)(const LayerCall<T>&);
 };
 
+// Op K's reference entry points, null when it has none (checkSupported refuses such a net).
+template <class K, typename T>
+constexpr RefOp<T> refOpOf() {
+  if constexpr (HasRefKernel<K>::value) return RefOp<T>{&K::template refForward<T>, &K::template refBackward<T>};
+  else return RefOp<T>{nullptr, nullptr};
+}
+
 template <typename T>
 const RefOp<T>& refOp(LayerKind k) {
-#define GCN_REF_OP(K) RefOp<T>{&ops::K::template refForward<T>, &ops::K::template refBackward<T>},
+#define GCN_REF_OP(K) refOpOf<ops::K, T>(),
   static const RefOp<T> table[] = {GCN_OPS(GCN_REF_OP)};
 #undef GCN_REF_OP
   opInfo(k);  // throws for a kind outside the list

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../engine/common.h"
@@ -89,5 +90,22 @@ struct OpDefaults {
   // CUDA: the op's own state for one batch size (none unless the op says so)
   static std::unique_ptr<cuda::LayerState> cudaPrepare(cuda::Ctx&, const LayerGeom&, int) { return nullptr; }
 };
+
+// Which backends an op has kernels for: the entry points it declares (an op may start with its
+// reference kernels alone). Detected from the declarations, never by taking an address, so a build
+// without a backend's sources links. A backend refuses a net with a layer it has no kernel for
+// (checkSupported), and its op table holds null there.
+template <class K, class = void>
+struct HasRefKernel : std::false_type {};
+template <class K>
+struct HasRefKernel<K, std::void_t<decltype(&K::template refForward<float>), decltype(&K::template refBackward<float>)>> : std::true_type {};
+template <class K, class = void>
+struct HasOnednnKernel : std::false_type {};
+template <class K>
+struct HasOnednnKernel<K, std::void_t<decltype(&K::onednn)>> : std::true_type {};
+template <class K, class = void>
+struct HasCudaKernel : std::false_type {};
+template <class K>
+struct HasCudaKernel<K, std::void_t<decltype(&K::cudaForward), decltype(&K::cudaBackward)>> : std::true_type {};
 
 }  // namespace gcn

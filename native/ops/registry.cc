@@ -7,7 +7,8 @@ namespace {
 
 template <class Op>
 OpInfo infoOf(LayerKind k) {
-  return OpInfo{k, Op::name, &Op::shape, &Op::params, &Op::workspace, &Op::supports, Op::view};
+  return OpInfo{k, Op::name, &Op::shape, &Op::params, &Op::workspace, &Op::supports, Op::view,
+                {HasRefKernel<Op>::value, HasOnednnKernel<Op>::value, HasCudaKernel<Op>::value}};
 }
 
 #define GCN_OP_INFO(K) infoOf<ops::K>(LayerKind::K),
@@ -31,10 +32,16 @@ const OpInfo* opNamed(const std::string& name) {
 const char* kindName(LayerKind k) { return size_t(k) < kCount ? kOps[size_t(k)].name : "?"; }
 
 void checkSupported(Backend b, const char* backendName, const std::vector<LayerGeom>& layers) {
-  for (const LayerGeom& g : layers)
-    if (!opInfo(g.spec.kind).supports(b, g.spec))
+  static const char* const files[] = {"reference.cc", "onednn.cc", "cuda.cu"};
+  for (const LayerGeom& g : layers) {
+    const OpInfo& op = opInfo(g.spec.kind);
+    if (!op.kernels[int(b)])
+      throw Error("E_BACKEND", "layer '" + g.spec.name + "' (" + op.name + ") has no kernels on the " + backendName +
+                                   " backend (native/ops/<op>/" + files[int(b)] + "); choose another backend");
+    if (!op.supports(b, g.spec))
       throw Error("E_BACKEND", "layer '" + g.spec.name + "' (" + kindName(g.spec.kind) + ") is not supported by the " +
                                    backendName + " backend");
+  }
 }
 
 }  // namespace gcn

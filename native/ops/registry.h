@@ -21,6 +21,7 @@ struct OpInfo {
   Workspace (*workspace)(Backend, const LayerGeom&);         // per image, forward to backward
   bool (*supports)(Backend, const LayerSpec&);
   bool view;  // the output is the input's values reshaped: backends may alias them
+  bool kernels[3];  // per Backend: the op has its kernels (contract.h HasRefKernel, ...)
 };
 
 // Throws Error("E_SPEC") for a kind outside the list.
@@ -28,7 +29,8 @@ const OpInfo& opInfo(LayerKind k);
 // Null when no op has that name.
 const OpInfo* opNamed(const std::string& name);
 
-// Error("E_BACKEND") unless every layer's op supports backend b (which `backendName` names).
+// Error("E_BACKEND") unless every layer's op has kernels for backend b (which `backendName` names) and
+// supports the layer's spec there.
 void checkSupported(Backend b, const char* backendName, const std::vector<LayerGeom>& layers);
 
 }  // namespace gcn
