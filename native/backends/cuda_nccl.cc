@@ -1,7 +1,9 @@
 // native/backends/cuda_nccl.cc — NcclComm and DeviceGradReducer (cuda_nccl.h).
 #include "cuda_nccl.h"
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 namespace gcn::cuda {
 
@@ -27,13 +29,27 @@ void NcclComm::check(ncclResult_t r, const char* what) {
 }
 
 void NcclComm::sum(float* data, size_t count, cudaStream_t s) {
+  if (!comm_) throw Error("E_DISTRIBUTED", "the NCCL communicator was aborted after a failure; restart the job from its last checkpoint");
   check(api_.ncclAllReduce(data, data, count, ncclFloat32, ncclSum, comm_, s), "ncclAllReduce");
 }
 void NcclComm::groupStart() { check(api_.ncclGroupStart(), "ncclGroupStart"); }
 void NcclComm::groupEnd() { check(api_.ncclGroupEnd(), "ncclGroupEnd"); }
 
-DeviceGradReducer::DeviceGradReducer(Collective& group, int device, int64_t bucketFloats)
-    : comm_(group), stream_(device), bucketFloats_(bucketFloats < 1 ? 1 : bucketFloats) {}
+void NcclComm::checkAsync() {
+  if (!comm_) return;
+  ncclResult_t state = ncclSuccess;
+  check(api_.ncclCommGetAsyncError(comm_, &state), "ncclCommGetAsyncError");
+  if (state != ncclSuccess && state != ncclInProgress) check(state, "an NCCL all-reduce");
+}
+
+void NcclComm::abort() {
+  if (comm_) api_.ncclCommAbort(comm_);
+  comm_ = nullptr;
+  broken_ = true;
+}
+
+DeviceGradReducer::DeviceGradReducer(Collective& group, int device, int64_t bucketFloats, double timeout)
+    : comm_(group), stream_(device), bucketFloats_(bucketFloats < 1 ? 1 : bucketFloats), timeout_(timeout) {}
 
 DeviceGradReducer::~DeviceGradReducer() {
   if (stream_.get()) cudaStreamSynchronize(stream_.get());
@@ -87,6 +103,20 @@ void DeviceGradReducer::finish(cudaStream_t compute) {
   cudaEvent_t reduced = event();
   check(cudaEventRecord(reduced, stream_.get()), "cudaEventRecord");
   check(cudaStreamWaitEvent(compute, reduced, 0), "cudaStreamWaitEvent");
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    const cudaError_t q = cudaEventQuery(reduced);
+    if (q == cudaSuccess) return;
+    if (q != cudaErrorNotReady) check(q, "cudaEventQuery (gradient all-reduce)");
+    comm_.checkAsync();
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (timeout_ > 0 && waited > timeout_) {
+      comm_.abort();
+      throw Error("E_DISTRIBUTED", "the gradient all-reduce has waited " + std::to_string(int(waited)) +
+                                       " s for the other GPUs: a rank died or hangs; the NCCL communicator was aborted");
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
 }
 
 }  // namespace gcn::cuda

@@ -25,6 +25,10 @@ class NcclComm {
   void sum(float* data, size_t count, cudaStream_t s);
   void groupStart();
   void groupEnd();
+  // Throws E_DISTRIBUTED when NCCL reports an asynchronous failure (a peer gone, a network error).
+  void checkAsync();
+  // Ends every operation in flight on this communicator (it is not usable afterwards).
+  void abort();
 
  private:
   void check(ncclResult_t r, const char* what);
@@ -40,7 +44,8 @@ class DeviceGradReducer {
     int64_t size;
     int layer;
   };
-  DeviceGradReducer(Collective& group, int device, int64_t bucketFloats);
+  // timeout: seconds finish() waits for the last bucket before it aborts the communicator (0: no limit).
+  DeviceGradReducer(Collective& group, int device, int64_t bucketFloats, double timeout);
   ~DeviceGradReducer();
   DeviceGradReducer(const DeviceGradReducer&) = delete;
   DeviceGradReducer& operator=(const DeviceGradReducer&) = delete;
@@ -48,7 +53,9 @@ class DeviceGradReducer {
   void begin(std::vector<Block> blocks);
   // Backward has enqueued layer's gradients on `compute`.
   void layerDone(int layer, cudaStream_t compute);
-  // Sends the last bucket; `compute` waits for every bucket before what is enqueued next.
+  // Sends the last bucket and waits on the host, polling NCCL for failures, until every bucket is
+  // reduced (so that no later sync can hang on a dead peer); `compute` is ordered after them too.
+  // Throws E_DISTRIBUTED after an NCCL failure or the timeout, with the communicator aborted.
   void finish(cudaStream_t compute);
   int buckets() const { return buckets_; }
   bool active() const { return active_; }
@@ -61,6 +68,7 @@ class DeviceGradReducer {
   NcclComm comm_;
   Stream stream_;  // the communication stream
   int64_t bucketFloats_;
+  double timeout_;
   std::vector<Block> blocks_;
   std::vector<size_t> open_;  // blocks of the bucket being filled
   int64_t openFloats_ = 0;

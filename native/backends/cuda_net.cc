@@ -159,7 +159,7 @@ class CudaNet final : public Net, public DeviceNodeGrad {
     ctx_.activate();
     ctx_.sync();
     nccl_.reset();
-    if (group) nccl_ = std::make_unique<DeviceGradReducer>(*group, ctx_.device(), bucketFloats);
+    if (group) nccl_ = std::make_unique<DeviceGradReducer>(*group, ctx_.device(), bucketFloats, group->timeout());
     return true;
   }
 

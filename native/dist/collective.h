@@ -18,6 +18,8 @@ class Collective {
   virtual void sum(float* v, int64_t n) = 0;
   // root's bytes into every rank's data (the same count everywhere).
   virtual void broadcast(void* data, int64_t bytes, int root) = 0;
+  // Seconds a collective may wait for the other ranks (0: no limit).
+  virtual double timeout() const { return 0; }
 };
 
 }  // namespace gcn

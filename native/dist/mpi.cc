@@ -166,6 +166,7 @@ class WorldCollective final : public Collective {
   void max(double* v, int64_t n) override { allreduce(v, n, true); }
   void sum(float* v, int64_t n) override { allreduce(v, n); }
   void broadcast(void* data, int64_t bytes, int root) override { dist::broadcast(data, bytes, root); }
+  double timeout() const override { return state().timeout; }
 };
 
 }  // namespace
