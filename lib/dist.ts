@@ -93,18 +93,13 @@ export function broadcast<T extends ArrayBufferView>(buffer: T): T {
 }
 
 /** A JSON value from rank 0 on every rank (its length first, then its bytes). */
-export function broadcastJson<T>(value: T): T {
+function broadcastJson<T>(value: T): T {
   if (!distributed()) return value;
   const text = world().rank === 0 ? Buffer.from(JSON.stringify(value ?? null)) : Buffer.alloc(0);
   const len = broadcast(Float64Array.of(text.length));
   const out = world().rank === 0 ? text : Buffer.alloc(len[0]);
   broadcast(out);
   return JSON.parse(out.toString()) as T;
-}
-
-/** Waits until every rank has come here. */
-export function barrier(): void {
-  if (distributed()) mpi().barrier();
 }
 
 /**
@@ -130,12 +125,6 @@ export async function onRoot<T>(f: () => Promise<T> | T): Promise<T | undefined>
 /** Rank r's share [start, end) of `count` items split into `size` contiguous parts. */
 export function shareOf(count: number, rank: number, size: number): [number, number] {
   return [Math.floor((count * rank) / size), Math.floor((count * (rank + 1)) / size)];
-}
-
-/** Ends every rank of the job with `message` on stderr (MPI_Abort); in a single process, throws it. */
-export function abortJob(message: string, code = 1): never {
-  if (!distributed()) throw new GenConvNetError('E_DISTRIBUTED', message);
-  return mpi().abort(code, message);
 }
 
 /** Finalizes MPI (also done at exit); collectives cannot be used afterwards. */

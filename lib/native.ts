@@ -138,8 +138,6 @@ export interface NativeMpi {
   allgather(send: ArrayBufferView): Uint8Array;
   gather(send: ArrayBufferView, root: number): Uint8Array | null;
   broadcast(buffer: ArrayBufferView, root: number): void;
-  barrier(): void;
-  abort(code: number, message: string): never;
   finalize(): void;
 }
 

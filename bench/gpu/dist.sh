@@ -35,13 +35,7 @@ require('fs').writeFileSync('$tmp/one.json', JSON.stringify(jobs(32 * $N)));
 require('fs').writeFileSync('$tmp/many.json', JSON.stringify(jobs(32)));"
 node dist/test/dist/job.js train "$tmp/one.out" "$tmp/one.json" >>"$OUT/dist-equivalence.log" 2>&1 &&
   "${MPI[@]}" "$N" node dist/test/dist/job.js train "$tmp/many.out" "$tmp/many.json" >>"$OUT/dist-equivalence.log" 2>&1 &&
-  node -e "
-const fs = require('fs'), a = JSON.parse(fs.readFileSync('$tmp/one.out')).results, b = JSON.parse(fs.readFileSync('$tmp/many.out')).results;
-for (const name of Object.keys(a)) {
-  let d = 0, n = 0;
-  for (const k of Object.keys(a[name])) a[name][k].forEach((v, i) => ((d += (v - b[name][k][i]) ** 2), (n += v * v)));
-  console.log(name + ': relative weight difference ' + Math.sqrt(d / n).toExponential(2));
-}" | tee -a "$OUT/dist-equivalence.log"
+  node dist/test/dist/job.js compare "$tmp/one.out" "$tmp/many.out" | tee -a "$OUT/dist-equivalence.log"
 
 echo "== scaling: 1..$N ranks, global batch $((64 * N))"
 ranks=$(seq -s, 1 "$N")

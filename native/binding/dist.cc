@@ -85,15 +85,6 @@ Napi::Value broadcast(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value barrier(const Napi::CallbackInfo& info) {
-  dist::barrier();
-  return info.Env().Undefined();
-}
-
-Napi::Value abortJob(const Napi::CallbackInfo& info) {
-  dist::abortJob(info[0].ToNumber().Int32Value(), info[1].ToString().Utf8Value());
-}
-
 Napi::Value finalize(const Napi::CallbackInfo& info) {
   dist::finalizeMpi();
   return info.Env().Undefined();
@@ -108,8 +99,6 @@ void registerDist(Napi::Env env, Napi::Object exports) {
   mpi.Set("allgather", Napi::Function::New(env, guardedFn<allgather>, "allgather"));
   mpi.Set("gather", Napi::Function::New(env, guardedFn<gather>, "gather"));
   mpi.Set("broadcast", Napi::Function::New(env, guardedFn<broadcast>, "broadcast"));
-  mpi.Set("barrier", Napi::Function::New(env, guardedFn<barrier>, "barrier"));
-  mpi.Set("abort", Napi::Function::New(env, guardedFn<abortJob>, "abort"));
   mpi.Set("finalize", Napi::Function::New(env, guardedFn<finalize>, "finalize"));
   exports.Set("mpi", mpi);
 }

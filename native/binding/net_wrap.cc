@@ -354,7 +354,8 @@ class NetWrap final : public Napi::ObjectWrap<NetWrap> {
   Napi::Value setDistributed(const Napi::CallbackInfo& info) {
     if (busy) throwJs(info.Env(), "E_BUSY", "cannot change distribution while a call is running; await it first");
     const bool on = info[0].ToBoolean();
-    if (on && !dist::worldCollective()) throwJs(info.Env(), "E_DISTRIBUTED", "MPI is not initialized");
+    if (on && !dist::worldCollective())
+      throwJs(info.Env(), "E_DISTRIBUTED", "MPI is not initialized: call initDistributed() first (and launch with mpirun)");
     net(info.Env()).setGroup(on ? dist::worldCollective() : nullptr, info[1].ToNumber().Int64Value());
     return info.Env().Undefined();
   }

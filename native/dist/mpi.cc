@@ -43,7 +43,6 @@ constexpr int THREAD_SERIALIZED = 2, THREAD_MULTIPLE = 3, MAX_STRING = 256;
   X(MPI_Allgather, (const void*, int, Handle, void*, int, Handle, Handle))             \
   X(MPI_Gather, (const void*, int, Handle, void*, int, Handle, int, Handle))           \
   X(MPI_Bcast, (void*, int, Handle, int, Handle))                                      \
-  X(MPI_Barrier, (Handle))                                                             \
   X(MPI_Abort, (Handle, int))
 
 struct Api {
@@ -248,16 +247,10 @@ void gather(const void* send, int64_t bytes, void* recv, int root) {
 
 void broadcast(void* data, int64_t bytes, int root) {
   constexpr int64_t kChunk = int64_t(1) << 30;
-  for (int64_t off = 0; off < bytes || off == 0; off += kChunk) {
+  for (int64_t off = 0; off < bytes; off += kChunk)
     collective("MPI_Bcast", [&](Api& a) {
       check(a.MPI_Bcast(static_cast<char*>(data) + off, int(std::min(kChunk, bytes - off)), a.dByte, root, a.world), "MPI_Bcast");
     });
-    if (bytes == 0) break;
-  }
-}
-
-void barrier() {
-  collective("MPI_Barrier", [&](Api& a) { check(a.MPI_Barrier(a.world), "MPI_Barrier"); });
 }
 
 void abortJob(int code, const std::string& why) {

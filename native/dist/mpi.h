@@ -35,7 +35,6 @@ void allgather(const void* send, int64_t bytes, void* recv);
 // Every rank sends `bytes`; recv (size * bytes, root only) receives them in rank order.
 void gather(const void* send, int64_t bytes, void* recv, int root);
 void broadcast(void* data, int64_t bytes, int root);
-void barrier();
 // Ends every rank of the job (MPI_Abort) after printing `why` on stderr; never returns.
 [[noreturn]] void abortJob(int code, const std::string& why);
 // MPI_Finalize (idempotent). Not run at exit: a rank that exits without it makes mpirun end the job

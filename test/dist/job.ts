@@ -4,6 +4,7 @@
 //   node job.js sample <out.json> <job.json>   samples, rank 0 writes the diagnostics
 //   node job.js world1 <out.json> <backend>    (under mpirun -np 1) a distributed net in a world of one
 //                                              against a plain one: the single-GPU check of bench/gpu/dist.sh
+//   node job.js compare <a.json> <b.json>      per job, the relative weight difference of two train outputs
 // A small ConvNet on a seeded synthetic dataset keeps a job to seconds on two cores.
 import { promises as fsp } from 'node:fs';
 import { finalizeDistributed, initDistributed, launchedByMpi, world } from '../../lib/dist';
@@ -65,7 +66,7 @@ async function trainJobs(out: string, jobs: TrainJob[]): Promise<void> {
         }
       },
     });
-    results[job.name] = Object.fromEntries(net.parameters.map((p) => [p.name, Array.from(net.getParameter(p.name))]));
+    results[job.name] = parametersOf(net);
     net.dispose();
   }
   if (world().rank === 0) await fsp.writeFile(out, JSON.stringify({ world: world().size, results }));
@@ -79,6 +80,21 @@ async function sampleJob(out: string, job: { backend: 'reference' | 'onednn' | '
   net.dispose();
 }
 
+/** A net's parameters by name, as plain arrays (what train jobs write). */
+export function parametersOf(net: Network): Record<string, number[]> {
+  return Object.fromEntries(net.parameters.map((p) => [p.name, Array.from(net.getParameter(p.name))]));
+}
+
+/**
+ * ||a - b|| / ||a|| over all parameters together (a tensor whose gradient is zero in exact arithmetic,
+ * such as the last bias under GG, holds rounding noise of ~1e-10 that a per-tensor ratio would inflate).
+ */
+export function relativeDifference(a: Record<string, number[]>, b: Record<string, number[]>): number {
+  let d = 0, n = 0;
+  for (const k of Object.keys(a)) a[k].forEach((v, i) => ((d += (v - b[k][i]) ** 2), (n += v * v)));
+  return Math.sqrt(d / Math.max(n, 1e-30));
+}
+
 /** Ten steps of a distributed net (tiny buckets) and a plain one from the same weights: their relative difference. */
 async function worldOfOne(out: string, backend: 'reference' | 'onednn' | 'cuda'): Promise<void> {
   const data = synthetic(256, 10).train;
@@ -87,18 +103,21 @@ async function worldOfOne(out: string, backend: 'reference' | 'onednn' | 'cuda')
   nets[1].distribute(true, { bucketMB: 0.001 });
   for (let s = 0; s < 10; s++)
     for (const net of nets) await net.trainStep(x, y, { objective: { kind: s % 2 ? 'gg' : 'dg' }, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 } });
-  let d = 0, n = 0;
-  for (const p of nets[0].parameters) {
-    const a = nets[0].getParameter(p.name), b = nets[1].getParameter(p.name);
-    a.forEach((v, i) => ((d += (v - b[i]) ** 2), (n += v * v)));
-  }
   const t = nets[1].distTimes();
-  await fsp.writeFile(out, JSON.stringify({ world: world().size, backend, relative: Math.sqrt(d / n), buckets: t.buckets, bytes: t.bytes }));
+  const relative = relativeDifference(parametersOf(nets[0]), parametersOf(nets[1]));
+  await fsp.writeFile(out, JSON.stringify({ world: world().size, backend, relative, buckets: t.buckets, bytes: t.bytes }));
   nets.forEach((net) => net.dispose());
+}
+
+/** Prints, per job, the relative weight difference between two train outputs (bench/gpu/dist.sh). */
+async function compare(a: string, b: string): Promise<void> {
+  const [x, y] = await Promise.all([a, b].map(async (f) => JSON.parse(await fsp.readFile(f, 'utf8')).results));
+  for (const name of Object.keys(x)) process.stdout.write(`${name}: relative weight difference ${relativeDifference(x[name], y[name]).toExponential(2)}\n`);
 }
 
 async function main(): Promise<void> {
   const [what, out, spec] = process.argv.slice(2);
+  if (what === 'compare') return compare(out, spec);
   if (launchedByMpi()) initDistributed({ timeout: 120 });
   await fsp.writeFile(`${out}.pid${world().rank}`, String(process.pid));
   if (what === 'world1') await worldOfOne(out, spec as 'reference' | 'onednn' | 'cuda');

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Network } from '../../lib/network';
 import { cpuBackends, testIf } from '../helpers/skip';
-import type { TrainJob } from './job';
+import { parametersOf, relativeDifference as relDiff, SMALL, type TrainJob } from './job';
 
 const JOB = path.join(__dirname, 'job.js');
 const hasMpirun = spawnSync('mpirun', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -50,16 +50,6 @@ async function trainJobs(np: number, jobs: TrainJob[], dir: string, tag: string)
   return JSON.parse(readFileSync(out, 'utf8')).results;
 }
 
-/**
- * ||a - b|| / ||a|| over all parameters together (a tensor whose gradient is zero in exact arithmetic,
- * such as the last bias under GG, holds rounding noise of ~1e-10 that a per-tensor ratio would inflate).
- */
-function relDiff(a: Record<string, number[]>, b: Record<string, number[]>): number {
-  let d = 0, n = 0;
-  for (const k of Object.keys(a)) a[k].forEach((v, i) => ((d += (v - b[k][i]) ** 2), (n += v * v)));
-  return Math.sqrt(d / Math.max(n, 1e-30));
-}
-
 /** One job per objective (and a semi-supervised batch) on a backend, with a per-rank batch. */
 function objectiveJobs(backend: string, batch: number): TrainJob[] {
   const base = { backend, batch, maxStepsPerEpoch: 20, lr: 0.05, evalBatch: 100 } as TrainJob['options'];
@@ -83,8 +73,8 @@ testIf('mpi', reason, '2 ranks x batch 32 train to the weights of 1 process x ba
     t.true(d <= 1e-5, `${name}: ${d}`);
   }
   // the weights moved: a no-op would also agree
-  const init = Network.create((await import('./job')).SMALL, { seed: 0 });
-  const moved = relDiff(Object.fromEntries(init.parameters.map((p) => [p.name, Array.from(init.getParameter(p.name))])), one[Object.keys(one)[0]]);
+  const init = Network.create(SMALL, { seed: 0 });
+  const moved = relDiff(parametersOf(init), one[Object.keys(one)[0]]);
   init.dispose();
   t.true(moved > 1e-3, `training moved the weights by ${moved}`);
 }, { serial: true });
