@@ -4,6 +4,9 @@
 #include <napi.h>
 
 #include "../engine/net.h"
+#ifdef GCN_HAVE_ONEDNN
+#include "../ops/conv/winograd.h"
+#endif
 #include "crossings.h"
 #include "guard.h"
 
@@ -29,6 +32,20 @@ static Napi::Value debugCrossings(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(crossingCounter().load()));
 }
 
+// debugWinograd() -> { available, passes }: whether this build and CPU run 5x5 convolutions by
+// Winograd on the oneDNN backend (native/ops/conv/winograd.h), and its passes so far.
+static Napi::Value debugWinograd(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+#ifdef GCN_HAVE_ONEDNN
+  out.Set("available", wino::cpuSupported());
+  out.Set("passes", double(wino::passCounter().load()));
+#else
+  out.Set("available", false);
+  out.Set("passes", 0);
+#endif
+  return out;
+}
+
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNet", defineNetClass(env));
   exports.Set("NativeChains", defineChainsClass(env));
@@ -36,6 +53,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("leapfrog", Napi::Function::New(env, guardedFn<leapfrog>, "leapfrog"));
   exports.Set("backends", Napi::Function::New(env, guardedFn<backends>, "backends"));
   exports.Set("debugCrossings", Napi::Function::New(env, guardedFn<debugCrossings>, "debugCrossings"));
+  exports.Set("debugWinograd", Napi::Function::New(env, guardedFn<debugWinograd>, "debugWinograd"));
   registerDist(env, exports);
 #ifdef GCN_HAVE_CUDA
   registerCuda(env, exports);

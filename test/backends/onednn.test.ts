@@ -170,11 +170,48 @@ const layerCases: { title: string; layers: NativeLayer[]; input: Shape; n?: numb
   { title: 'linear after conv and flatten', layers: [conv(32, 3), flatten(), linear(9), relu(), linear(4)], input: [3, 6, 6], n: 3, nodes: [node(4, 3), node(2, 8), node(1, 100)] },
   { title: 'flatten first, relu after flatten', layers: [flatten(), relu(), linear(7)], input: [3, 4, 4], n: 3, nodes: [node(1, 5)] },
   { title: 'conv after linear', layers: [linear(16), relu(), conv(8, 1), pool('maxpool', 1, 1)], input: [3, 4, 4], n: 3, nodes: [node(2, 5)] },
+  // 5x5 stride 1 over >= 16 channels: Winograd F(2x2, 5x5) on AVX-512 CPUs (native/ops/conv/winograd.h)
+  ...winogradCases(),
 ];
+
+function winogradCases(): { title: string; layers: NativeLayer[]; input: Shape; n?: number; train?: boolean; nodes: NativeNode[] }[] {
+  return [
+    // plain NCHW input (reordered to nChw16c and its gradient back), channels padded to 32 and 64
+    { title: 'Winograd conv 5x5 on the input, 20 -> 50 channels', layers: [conv(50, 5)], input: [20, 12, 12], n: 3, nodes: [node(0, 49, [7, 7]), node(0, 3, 'mean')] },
+    // odd output (a last row and column of half tiles), padding, no bias, fused relu, nodeGrad before the relu
+    { title: 'Winograd conv 5x5 pad 2 after conv, odd 9x9 output, fused relu, no bias', layers: [conv(16, 3, { p: 1 }), conv(24, 5, { p: 2, bias: false }), relu(), pool('maxpool', 2, 2)], input: [3, 9, 9], n: 5, nodes: [node(1, 23, [8, 8]), node(1, 0, 'mean'), node(3, 5, [1, 2])] },
+    // several chunks of images per thread (128 tiles of 2x2 outputs per image), bias
+    { title: 'Winograd conv 5x5 pad 2, 32 -> 48 channels, 16x16, batch 9', layers: [conv(32, 1), conv(48, 5, { p: 2 }), flatten(), linear(6)], input: [4, 16, 16], n: 9, nodes: [node(3, 2), node(1, 40, [15, 0])] },
+  ];
+}
 
 for (const c of layerCases) {
   dnnTest(`layer: ${c.title}`, (t) => check(t, c.layers, c.input, { n: c.n ?? 2, train: c.train, nodes: c.nodes }));
 }
+
+dnnTest('5x5 convolutions over >= 16 channels take the Winograd path on AVX-512 CPUs, others do not', async (t) => {
+  const { available, passes } = native!.debugWinograd();
+  if (!available) return void t.log('this CPU has no AVX-512: oneDNN runs every convolution directly; nothing to check');
+  const passesOf = async (layers: NativeLayer[], input: Shape) => {
+    const w = twins(layers, input, 5);
+    try {
+      const before = native!.debugWinograd().passes;
+      const x = uniform(w.next, 2 * input[0] * input[1] * input[2], -1, 1);
+      const scores = await w.dnn.forward(x, 2, true);
+      await w.dnn.backward(scores);
+      await w.dnn.nodeGrad(x, 2, node(0, 1, 'mean'));
+      return native!.debugWinograd().passes - before;
+    } finally {
+      w.dispose();
+    }
+  };
+  t.true(passes >= 0);
+  t.is(await passesOf([conv(24, 5)], [16, 8, 8]), 4, 'forward, backward, nodeGrad forward and backward');
+  t.is(await passesOf([conv(24, 5)], [15, 8, 8]), 0, 'fewer than 16 input channels: direct');
+  t.is(await passesOf([conv(24, 5, { s: 2 })], [16, 9, 9]), 0, 'stride 2: direct');
+  t.is(await passesOf([conv(24, 5, { g: 2 })], [16, 8, 8]), 0, 'two groups: direct');
+  t.is(await passesOf([conv(24, 3)], [16, 8, 8]), 0, '3x3: direct');
+});
 
 // ---- whole nets ----
 

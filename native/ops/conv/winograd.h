@@ -22,6 +22,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -46,6 +47,13 @@ constexpr float kBT[6][6] = {{4, 0, -5, 0, 1, 0},   {0, -4, -4, 1, 1, 0}, {0, 4,
 constexpr int kP = 36;  // transform points (6x6)
 
 inline bool cpuSupported() { return __builtin_cpu_supports("avx512f"); }
+
+// Debug: passes run so far (forward and backward calls), read by tests through the addon's
+// debugWinograd() to check that a layer took this path.
+inline std::atomic<uint64_t>& passCounter() {
+  static std::atomic<uint64_t> count{0};
+  return count;
+}
 
 // A convolution this file computes: batch n, input channels ci (h x w), output channels co
 // (ho x wo), 5x5 filter, stride 1, zero padding padH/padW, one group.
@@ -202,6 +210,7 @@ class Conv5x5 {
 
   // y (nChw16c, n x co x ho x wo) = conv(x (nChw16c)) + bias (null: none), then relu if asked.
   void forward(const float* x, const float* bias, bool relu, float* y) {
+    passCounter().fetch_add(1, std::memory_order_relaxed);
     ensureScratch(false);
     std::vector<float> b(cop_, 0.f);
     if (bias) std::copy(bias, bias + g_.co, b.begin());
@@ -219,6 +228,7 @@ class Conv5x5 {
   // then dU_p += V_pᵀ dM_p (weights; dg = Gᵀ dU G at the end) and dV_p = dM_p U_pᵀ, whose
   // B dV Bᵀ is added into the tile's 6x6 window of dx (data).
   void backward(const float* x, const float* dy, float* dw, float* db, float* dx) {
+    passCounter().fetch_add(1, std::memory_order_relaxed);
     ensureScratch(dw != nullptr);
     const size_t image = size_t(cip_) * g_.h * g_.w;
     eachChunk(dw != nullptr, [&](Scratch& s, int t0, int cnt) {
