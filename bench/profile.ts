@@ -1,9 +1,11 @@
 // bench/profile.ts — where a training step's time goes on the oneDNN backend: runs LeNet (or the wider
 // LeNet of the step bench, bench/cases.ts) training steps in a child with ONEDNN_VERBOSE=1, sums oneDNN's own execution
-// times per primitive, pass and shape, and sets them against the step's wall time (the rest is the
-// objective, the optimizer update, the host glue and the crossing). Not a test; see bench/README.md.
+// times per primitive, pass and shape, adds the engine's Winograd convolutions (their own timers,
+// debugWinograd), and sets them against the step's wall time (the rest is the objective, the
+// optimizer update, the host glue and the crossing). Not a test; see bench/README.md.
 // Usage: npm run build && OMP_NUM_THREADS=2 node dist/bench/profile.js [lenet|wide] [batch]
 import { execFileSync } from 'node:child_process';
+import { loadNative } from '../lib/native';
 import { Network } from '../lib/network';
 import { lenet } from '../lib/presets';
 import { wideLenet } from './cases';
@@ -17,9 +19,12 @@ async function child(which: string, n: number): Promise<void> {
   const opt = { objective: { kind: 'dg' as const }, optimizer: { kind: 'sgd' as const, lr: 0.001, momentum: 0.9 } };
   for (let i = 0; i < 20; i++) await net.trainStep(x, y, opt); // primitives created, caches warm
   process.stdout.write('PROFILE-START\n');
+  const w0 = loadNative().debugWinograd();
   const t0 = performance.now();
   for (let i = 0; i < STEPS; i++) await net.trainStep(x, y, opt);
   process.stdout.write(`PROFILE-STEP-MS ${(performance.now() - t0) / STEPS}\n`);
+  const w1 = loadNative().debugWinograd();
+  process.stdout.write(`PROFILE-WINOGRAD ${1000 * (w1.forwardSeconds - w0.forwardSeconds)} ${1000 * (w1.backwardSeconds - w0.backwardSeconds)}\n`);
   net.dispose();
 }
 
@@ -40,9 +45,16 @@ function main(): void {
     byKey.set(key, (byKey.get(key) ?? 0) + ms);
     total += ms;
   }
+  // the Winograd convolutions (native/ops/conv/winograd.h) are the engine's, not oneDNN primitives
+  const wino = /PROFILE-WINOGRAD ([\d.e+-]+) ([\d.e+-]+)/.exec(out);
+  if (wino && Number(wino[1]) + Number(wino[2]) > 0) {
+    byKey.set('winograd convolution F(2x2,5x5) forward (engine)', Number(wino[1]));
+    byKey.set('winograd convolution F(2x2,5x5) backward weights+data (engine)', Number(wino[2]));
+    total += Number(wino[1]) + Number(wino[2]);
+  }
   const rows = [...byKey].sort((a, b) => b[1] - a[1]);
   process.stdout.write(`${which}, batch ${n}, ${process.env.OMP_NUM_THREADS ?? 'default'} threads: ${stepMs.toFixed(2)} ms per step (with verbose logging on), ` +
-    `oneDNN primitives ${(total / STEPS).toFixed(2)} ms (${((100 * total) / STEPS / stepMs).toFixed(0)} %), the rest ${(stepMs - total / STEPS).toFixed(2)} ms\n\n` +
+    `oneDNN primitives and Winograd convolutions ${(total / STEPS).toFixed(2)} ms (${((100 * total) / STEPS / stepMs).toFixed(0)} %), the rest ${(stepMs - total / STEPS).toFixed(2)} ms\n\n` +
     '| primitive, pass, shape | ms per step | share of the step |\n|---|---:|---:|\n');
   for (const [k, ms] of rows.slice(0, 14)) process.stdout.write(`| ${k} | ${(ms / STEPS).toFixed(2)} | ${((100 * ms) / STEPS / stepMs).toFixed(1)} % |\n`);
 }

@@ -182,8 +182,9 @@ export interface NativeBinding {
   /** Debug: JS -> native crossings so far (native/binding/crossings.h); tests count calls per step. */
   debugCrossings(): number;
   /** Debug: whether 5x5 convolutions run by Winograd on the oneDNN backend here (an AVX-512 CPU),
-   * and the Winograd passes run so far (native/ops/conv/winograd.h); tests check the path is taken. */
-  debugWinograd(): { available: boolean; passes: number };
+   * the Winograd passes run so far and their wall time (native/ops/conv/winograd.h); tests check
+   * the path is taken, bench/profile.ts reports the time. */
+  debugWinograd(): { available: boolean; passes: number; forwardSeconds: number; backwardSeconds: number };
   /** CUDA builds only: whether the backend can run here and where its libraries were looked for. */
   cudaStatus?: () => NativeCudaStatus;
   /** CUDA builds only: defaults of nets created afterwards (TF32 tensor-core math). */

@@ -32,16 +32,22 @@ static Napi::Value debugCrossings(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(crossingCounter().load()));
 }
 
-// debugWinograd() -> { available, passes }: whether this build and CPU run 5x5 convolutions by
-// Winograd on the oneDNN backend (native/ops/conv/winograd.h), and its passes so far.
+// debugWinograd() -> { available, passes, forwardSeconds, backwardSeconds }: whether this build and
+// CPU run 5x5 convolutions by Winograd on the oneDNN backend (native/ops/conv/winograd.h), its
+// passes so far and their time.
 static Napi::Value debugWinograd(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
 #ifdef GCN_HAVE_ONEDNN
+  const wino::PassStats& s = wino::passStats();
   out.Set("available", wino::cpuSupported());
-  out.Set("passes", double(wino::passCounter().load()));
+  out.Set("passes", double(s.passes.load()));
+  out.Set("forwardSeconds", double(s.forwardNs.load()) * 1e-9);
+  out.Set("backwardSeconds", double(s.backwardNs.load()) * 1e-9);
 #else
   out.Set("available", false);
   out.Set("passes", 0);
+  out.Set("forwardSeconds", 0);
+  out.Set("backwardSeconds", 0);
 #endif
   return out;
 }

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -48,12 +49,31 @@ constexpr int kP = 36;  // transform points (6x6)
 
 inline bool cpuSupported() { return __builtin_cpu_supports("avx512f"); }
 
-// Debug: passes run so far (forward and backward calls), read by tests through the addon's
-// debugWinograd() to check that a layer took this path.
-inline std::atomic<uint64_t>& passCounter() {
-  static std::atomic<uint64_t> count{0};
-  return count;
+// Debug: passes run so far (forward and backward calls) and their wall time in nanoseconds,
+// read through the addon's debugWinograd(): tests check that a layer took this path,
+// bench/profile.ts reports the time beside oneDNN's primitives.
+struct PassStats {
+  std::atomic<uint64_t> passes{0}, forwardNs{0}, backwardNs{0};
+};
+inline PassStats& passStats() {
+  static PassStats stats;
+  return stats;
 }
+// Counts one pass and adds its duration on destruction.
+class PassTimer {
+ public:
+  explicit PassTimer(std::atomic<uint64_t>& ns) : ns_(ns), t0_(std::chrono::steady_clock::now()) {
+    passStats().passes.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~PassTimer() {
+    const auto dt = std::chrono::steady_clock::now() - t0_;
+    ns_.fetch_add(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(dt).count()), std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<uint64_t>& ns_;
+  std::chrono::steady_clock::time_point t0_;
+};
 
 // A convolution this file computes: batch n, input channels ci (h x w), output channels co
 // (ho x wo), 5x5 filter, stride 1, zero padding padH/padW, one group.
@@ -226,7 +246,7 @@ class Conv5x5 {
 
   // y (nChw16c, n x co x ho x wo) = conv(x (nChw16c)) + bias (null: none), then relu if asked.
   void forward(const float* x, const float* bias, bool relu, float* y) {
-    passCounter().fetch_add(1, std::memory_order_relaxed);
+    const PassTimer timer(passStats().forwardNs);
     ensureScratch(false);
     std::vector<float> b(cop_, 0.f);
     if (bias) std::copy(bias, bias + g_.co, b.begin());
@@ -244,7 +264,7 @@ class Conv5x5 {
   // then dU_p += V_pᵀ dM_p (weights; dg = Gᵀ dU G at the end) and dV_p = dM_p U_pᵀ, whose
   // B dV Bᵀ is added into the tile's 6x6 window of dx (data).
   void backward(const float* x, const float* dy, float* dw, float* db, float* dx) {
-    passCounter().fetch_add(1, std::memory_order_relaxed);
+    const PassTimer timer(passStats().backwardNs);
     ensureScratch(dw != nullptr);
     const size_t image = size_t(cip_) * g_.h * g_.w;
     eachChunk(dw != nullptr, [&](Scratch& s, int t0, int cnt) {
