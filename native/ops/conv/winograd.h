@@ -96,7 +96,9 @@ inline Buf alloc(size_t count) {
 }
 
 // C[M x N] (= or +=) A B, A's element (i, k) at A[i * sa + k * sk], B and C row-major; N a
-// multiple of 16. Register blocks of R rows x NV vectors of 16 columns.
+// multiple of 16. Register blocks of R rows x NV vectors of 16 columns. The products run over the
+// real channel counts where they are M or K (padded channels are zero in V, U and dM), so only N
+// carries the padding to 16.
 template <int R, int NV>
 GCN_AVX512 void block(const float* A, ptrdiff_t sa, ptrdiff_t sk, const float* B, int ldb, float* C, int ldc, int K,
                       bool acc) {
@@ -253,7 +255,7 @@ class Conv5x5 {
     eachChunk(false, [&](Scratch& s, int t0, int cnt) {
       for (int t = 0; t < cnt; ++t) inputTile(x, t0 + t, s.v.get() + size_t(t) * cip_);
       for (int p = 0; p < kP; ++p)
-        detail::gemm(cnt, cop_, cip_, s.v.get() + size_t(p) * tc_ * cip_, cip_, 1, u_.get() + size_t(p) * cip_ * cop_,
+        detail::gemm(cnt, cop_, g_.ci, s.v.get() + size_t(p) * tc_ * cip_, cip_, 1, u_.get() + size_t(p) * cip_ * cop_,
                      s.m.get() + size_t(p) * tc_ * cop_, false);
       for (int t = 0; t < cnt; ++t) outputTile(s.m.get() + size_t(t) * cop_, t0 + t, b.data(), relu, y);
     });
@@ -272,14 +274,14 @@ class Conv5x5 {
       if (dw) {
         for (int t = 0; t < cnt; ++t) inputTile(x, t0 + t, s.v.get() + size_t(t) * cip_);
         for (int p = 0; p < kP; ++p)
-          detail::gemm(cip_, cop_, cnt, s.v.get() + size_t(p) * tc_ * cip_, 1, cip_, s.m.get() + size_t(p) * tc_ * cop_,
+          detail::gemm(g_.ci, cop_, cnt, s.v.get() + size_t(p) * tc_ * cip_, 1, cip_, s.m.get() + size_t(p) * tc_ * cop_,
                        s.du.get() + size_t(p) * cip_ * cop_, true);
       }
       if (dx) {
         const int b0 = t0 / perImage_;
         std::memset(dx + b0 * image, 0, sizeof(float) * (cnt / perImage_) * image);
         for (int p = 0; p < kP; ++p)
-          detail::gemm(cnt, cip_, cop_, s.m.get() + size_t(p) * tc_ * cop_, cop_, 1, ut_.get() + size_t(p) * cop_ * cip_,
+          detail::gemm(cnt, cip_, g_.co, s.m.get() + size_t(p) * tc_ * cop_, cop_, 1, ut_.get() + size_t(p) * cop_ * cip_,
                        s.v.get() + size_t(p) * tc_ * cip_, false);
         for (int t = 0; t < cnt; ++t) scatterTile(s.v.get() + size_t(t) * cip_, t0 + t, dx);
       }
