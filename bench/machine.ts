@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 
 export interface MachineInfo {
   cpu: string;
@@ -16,6 +17,8 @@ export interface MachineInfo {
   onednnPackage: string | null;
   /** The package behind libblas.so.3 (PyTorch's BLAS for fully connected layers). */
   blas: string | null;
+  /** fp32 FMA throughput of one core, measured by bench/peak.cc (null: no compiler). */
+  peakGflopsPerCore: number | null;
   git: string | null;
   date: string;
 }
@@ -38,7 +41,11 @@ function cpuinfo(): { cpu: string; features: string[] } {
   const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1].trim();
   const flags = (field('flags') ?? '').split(/\s+/);
   const wanted = ['avx2', 'fma', 'avx512f', 'avx512_bf16', 'avx512_vnni', 'amx_tile'];
-  return { cpu: field('model name') ?? 'unknown', features: wanted.filter((f) => flags.includes(f)) };
+  // family and model tell CPU generations apart where the model name does not ("AMD EPYC" in a VM:
+  // family 25 is Zen 3/4, 26 is Zen 5)
+  const family = field('cpu family'), model = field('model');
+  const name = field('model name') ?? 'unknown';
+  return { cpu: family && model ? `${name} (family ${family}, model ${model})` : name, features: wanted.filter((f) => flags.includes(f)) };
 }
 
 function blasPackage(): string | null {
@@ -54,6 +61,30 @@ function blasPackage(): string | null {
   return owner ? `${owner} ${version ?? ''}`.trim() : target;
 }
 
+/**
+ * The fp32 peak of one core in GFLOP/s: bench/peak.cc built with g++ -march=native and run on one
+ * thread three times (the median). Measured because the same flags hide different hardware: Zen 4
+ * runs AVX-512 FMAs at half the rate of Zen 5. BENCH_PEAK_GFLOPS_PER_CORE overrides it; null
+ * when there is no compiler.
+ */
+export function measuredPeak(root: string): number | null {
+  const given = Number(process.env.BENCH_PEAK_GFLOPS_PER_CORE);
+  if (given > 0) return given;
+  const exe = path.join(os.tmpdir(), `genconvnet-peak-${process.pid}`);
+  try {
+    if (run('g++', ['-O2', '-march=native', '-pthread', '-o', exe, path.join(root, 'bench', 'peak.cc')]) === null && !fs.existsSync(exe)) return null;
+    const runs = [0, 1, 2].map(() => {
+      const out = run(exe, ['1']);
+      return out ? (JSON.parse(out) as { gflops: number }).gflops : NaN;
+    }).filter(Number.isFinite).sort((a, b) => a - b);
+    return runs.length ? runs[Math.floor(runs.length / 2)] : null;
+  } catch {
+    return null;
+  } finally {
+    fs.rmSync(exe, { force: true });
+  }
+}
+
 /** Facts about this machine and checkout, for the results header. */
 export function machineInfo(root: string): MachineInfo {
   const rev = run('git', ['-C', root, 'rev-parse', '--short', 'HEAD']);
@@ -66,6 +97,7 @@ export function machineInfo(root: string): MachineInfo {
     node: process.version,
     onednnPackage: run('dpkg-query', ['-W', '-f=${Version}', 'libdnnl-dev']),
     blas: blasPackage(),
+    peakGflopsPerCore: measuredPeak(root),
     git: rev ? `${rev}${dirty ? ' (with uncommitted changes)' : ''}` : null,
     date: new Date().toISOString(),
   };

@@ -82,17 +82,18 @@ type Metric = (row: Row) => number[];
 const sum = (row: Row | undefined, metric: Metric) => (row ? summarize(metric(row)) : null);
 
 /**
- * fp32 peak GFLOP/s per core the "% of peak" column divides by: ARCHITECTURE.md's measured
- * ~262 (AVX-512 at ~4.1 GHz); BENCH_PEAK_GFLOPS_PER_CORE overrides it for another machine.
+ * fp32 peak GFLOP/s per core the "% of peak" column divides by: measured on this machine by
+ * bench/peak.cc (machineInfo; BENCH_PEAK_GFLOPS_PER_CORE overrides it), null when it could not
+ * be measured (the column then shows no percentage).
  */
-export const PEAK_PER_CORE = Number(process.env.BENCH_PEAK_GFLOPS_PER_CORE) || 262;
+const peakOf = (info: RunInfo): number | null => info.machine.peakGflopsPerCore;
 
 const LENET_JOBS: Record<string, string> = { lenet: "Caffe's LeNet", 'lenet-wide': 'wider LeNet (conv 64, 128; fc 1024)' };
 
 function lenetTable(rows: Row[], info: RunInfo): string[] {
   const out = [
     `### LeNet training step (batch ${info.lenetBatch}: forward, softmax cross-entropy, backward, SGD momentum 0.9; one trainStep call for ours)`, '',
-    `| net | threads | ours (${info.backend}) images/s | PyTorch images/s | ours GFLOP/s (% of ${PEAK_PER_CORE}/core peak) | PyTorch GFLOP/s | ours / PyTorch |`,
+    `| net | threads | ours (${info.backend}) images/s | PyTorch images/s | ours GFLOP/s${peakOf(info) ? ` (% of the measured ${peakOf(info)!.toFixed(0)}/core peak)` : ''}¹ | PyTorch GFLOP/s | ours / PyTorch |`,
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [job, title] of Object.entries(LENET_JOBS))
@@ -101,9 +102,11 @@ function lenetTable(rows: Row[], info: RunInfo): string[] {
       const p = find(rows, job, 'step', t, 'torch');
       if (!o && !p) continue;
       const g = sum(o, gflops);
-      const pct = g ? ` (${((100 * g.median) / (PEAK_PER_CORE * t)).toFixed(0)} %)` : '';
+      const peak = peakOf(info);
+      const pct = g && peak ? ` (${((100 * g.median) / (peak * t)).toFixed(0)} %)` : '';
       out.push(`| ${title} | ${t} | ${cell(sum(o, imagesPerSecond))} | ${cell(sum(p, imagesPerSecond))} | ${cell(g)}${pct} | ${cell(sum(p, gflops))} | ${ratio(sum(o, imagesPerSecond), sum(p, imagesPerSecond))} |`);
     }
+  out.push('', "¹ FLOPs counted as direct convolution and matrix products do them (the same count for both sides). genconvnet's oneDNN backend runs 5x5 convolutions over ≥ 16 channels by Winograd F(2x2, 5x5), which needs 2.8x fewer multiplications, so its rate can exceed the peak.");
   return out;
 }
 
@@ -149,7 +152,7 @@ function header(info: RunInfo): string[] {
   const others = info.othersCores;
   const busy = others !== null ? others > 0.2 : m.loadavg[0] > 1;
   return [
-    `- Machine: ${m.cpu} (${m.features.join(', ') || 'no AVX flags seen'}), ${m.cores} cores; ${m.os}; load average ${m.loadavg.join(' ')} at start; other processes used ${others ?? '?'} cores on average during the run`,
+    `- Machine: ${m.cpu} (${m.features.join(', ') || 'no AVX flags seen'}), ${m.cores} cores, fp32 FMA peak ${m.peakGflopsPerCore ? `${m.peakGflopsPerCore.toFixed(0)} GFLOP/s per core (measured: bench/peak.cc)` : 'not measured (no g++)'}; ${m.os}; load average ${m.loadavg.join(' ')} at start; other processes used ${others ?? '?'} cores on average during the run`,
     `- genconvnet ${m.git ?? ''}, backend \`${info.backend}\`; Node ${m.node}; libdnnl-dev ${m.onednnPackage ?? 'not installed'}`,
     `- PyTorch ${t ? `${t.torch} (its oneDNN ${t.onednn ?? '?'}), Python ${t.python}` : 'not measured'}; libblas.so.3 from ${m.blas ?? 'unknown'}`,
     `- ${info.reps} repetitions per cell after warm-up, from ${info.rounds} child process(es) per side taking turns to go first; cells are median (min–max); threads via OMP_NUM_THREADS (and torch.set_num_threads)`,
