@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { Network } from '../lib/network';
 import { alexnet, lenet } from '../lib/presets';
 import type { NetSpec } from '../lib/spec';
-import { wideLenet } from './cases';
+import { trainingFlops, wideLenet } from './cases';
+import { measuredPeak } from './machine';
 import { hmcStepper } from './hmc_step';
 import { summarize } from './timing';
 
@@ -74,7 +75,12 @@ async function main(): Promise<void> {
     return;
   }
   const rounds = Number(process.argv[2] ?? 3), threads = 2;
-  const rows = [`HMC, ${threads} threads: leapfrog steps x chains per second, median (min–max) of ${rounds} rounds x 3 repetitions, interleaved`, '', '| net | chains | genconvnet | PyTorch autograd | ratio |', '|---|---:|---:|---:|---:|'];
+  const peak = measuredPeak(root);
+  const rows = [
+    `HMC, ${threads} threads: leapfrog steps x chains per second, median (min–max) of ${rounds} rounds x 3 repetitions, interleaved; ` +
+      `GFLOP/s count a forward and an input-gradient pass per chain and step as direct convolution does them` +
+      (peak ? `, against the measured fp32 peak of ${peak.toFixed(0)} GFLOP/s per core (bench/peak.cc)` : ''),
+    '', '| net | chains | genconvnet | PyTorch autograd | genconvnet GFLOP/s (% of peak) | ratio |', '|---|---:|---:|---:|---:|---:|'];
   for (const name of Object.keys(CASES)) {
     const o: number[] = [], t: number[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -85,7 +91,9 @@ async function main(): Promise<void> {
     }
     const chains = CASES[name].chains, rate = (xs: number[]) => summarize(xs.map((s) => chains / s));
     const ro = rate(o), rt = rate(t);
-    rows.push(`| ${name} (${CASES[name].node}) | ${chains} | ${f(ro)} | ${f(rt)} | **${(ro.median / rt.median).toFixed(2)}×** |`);
+    const gflops = (ro.median * 2 * trainingFlops(CASES[name].spec()).forward) / 1e9;
+    const pct = peak ? ` (${((100 * gflops) / (peak * threads)).toFixed(0)} %)` : '';
+    rows.push(`| ${name} (${CASES[name].node}) | ${chains} | ${f(ro)} | ${f(rt)} | ${gflops.toFixed(1)}${pct} | **${(ro.median / rt.median).toFixed(2)}×** |`);
     process.stderr.write(rows[rows.length - 1] + '\n');
   }
   const b: number[] = [], s: number[] = [];
