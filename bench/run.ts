@@ -21,8 +21,8 @@ const README_END = '<!-- results:end -->';
 const HELP = `Usage: node dist/bench/run.js [options]
   --backend <name>       genconvnet backend (default: the best compiled CPU backend)
   --threads <list>       thread counts, comma separated (default 1,2)
-  --reps <n>             timed repetitions per cell, split over the rounds (default 8)
-  --rounds <n>           child processes per side and cell, alternating which side runs first (default 2)
+  --reps <n>             timed repetitions per cell, split over the rounds (default 16)
+  --rounds <n>           child processes per side and cell, alternating which side runs first (default 4)
   --warmup <n>           untimed warm-up iterations, at least 0.5 s (default 3)
   --min-rep <seconds>    shortest repetition; short iterations are repeated inside it (default 0.25)
   --lenet-batch <n>      LeNet batch (default 128)
@@ -67,8 +67,8 @@ function parseOptions(argv: string[]): Options | null {
   if (!have.includes(backend as never)) throw new Error(`Expected one of ${have.join(', ')} for --backend but received ${backend}`);
   const minRep = v['min-rep'] === undefined ? 0.25 : Number(v['min-rep']);
   if (!(minRep > 0)) throw new Error(`Expected seconds > 0 for --min-rep but received ${v['min-rep']}`);
-  const rounds = v.quick ? 1 : positiveInt(v.rounds, 2, 'rounds');
-  const reps = Math.ceil(positiveInt(v.reps, 8, 'reps') / rounds);
+  const rounds = v.quick ? 1 : positiveInt(v.rounds, 4, 'rounds');
+  const reps = Math.ceil(positiveInt(v.reps, 16, 'reps') / rounds);
   const timing: Timing = v.quick
     ? { warmup: 1, warmupSeconds: 0, reps: 3, minRepSeconds: 0.02 }
     : { warmup: positiveInt(v.warmup, 3, 'warmup'), warmupSeconds: 0.5, reps, minRepSeconds: minRep };
