@@ -211,6 +211,7 @@ dnnTest('5x5 convolutions over >= 16 channels take the Winograd path on AVX-512 
   t.is(await passesOf([conv(24, 5, { s: 2 })], [16, 9, 9]), 0, 'stride 2: direct');
   t.is(await passesOf([conv(24, 5, { g: 2 })], [16, 8, 8]), 0, 'two groups: direct');
   t.is(await passesOf([conv(24, 3)], [16, 8, 8]), 0, '3x3: direct');
+  t.is(await passesOf([conv(16, 5)], [16, 132, 132]), 0, 'an image whose tiles need over 16 MB of scratch: direct');
 });
 
 // ---- whole nets ----

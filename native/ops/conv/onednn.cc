@@ -21,13 +21,21 @@ constexpr auto f32 = memory::data_type::f32;
 
 memory::desc anyOf(const memory::dims& d) { return memory::desc(d, f32, tag::any); }
 
+// The layer's geometry for winograd.h.
+wino::Geometry winoGeometry(const LayerGeom& g, int n) {
+  wino::Geometry w;
+  w.n = n, w.ci = g.in.c, w.co = g.out.c, w.h = g.in.h, w.w = g.in.w;
+  w.ho = g.out.h, w.wo = g.out.w, w.padH = g.spec.padH, w.padW = g.spec.padW;
+  return w;
+}
+
 // Whether the layer runs by Winograd (see the file comment).
-bool winogradSuits(const LayerGeom& g) {
+bool winogradSuits(const LayerGeom& g, int n) {
   const LayerSpec& s = g.spec;
   const char* env = std::getenv("GENCONVNET_WINOGRAD");
   if (env && std::strcmp(env, "0") == 0) return false;
   return s.groups == 1 && s.kernelH == 5 && s.kernelW == 5 && s.strideH == 1 && s.strideW == 1 && g.in.c >= 16 &&
-         wino::cpuSupported();
+         wino::cpuSupported() && wino::Conv5x5::fits(winoGeometry(g, n));
 }
 
 class ConvOp final : public Op {
@@ -35,7 +43,7 @@ class ConvOp final : public Op {
   ConvOp(const OpInit& init, const Tensor& in) : e_(*init.env), s_(init.geom->spec), p_(init.params) {
     const LayerGeom& g = *init.geom;
     in_ = as4d(e_, in, init.n, g.in);
-    if (winogradSuits(g)) {
+    if (winogradSuits(g, init.n)) {
       initWinograd(init);
       return;
     }
@@ -203,10 +211,7 @@ class ConvOp final : public Op {
       fromDx_ = e_.reorder(dxBlocked_, in_.diff);
     }
     out_ = newTensor(e_, dstD);
-    wino::Geometry wg;
-    wg.n = init.n, wg.ci = g.in.c, wg.co = g.out.c, wg.h = g.in.h, wg.w = g.in.w;
-    wg.ho = g.out.h, wg.wo = g.out.w, wg.padH = s_.padH, wg.padW = s_.padW;
-    wino_ = std::make_unique<wino::Conv5x5>(wg);
+    wino_ = std::make_unique<wino::Conv5x5>(winoGeometry(g, init.n));
   }
 
   void refreshWinograd(uint64_t version) {

@@ -189,6 +189,13 @@ constexpr float kB[6][6] = {{4, 0, 0, 0, 0, 0},    {0, -4, 4, -2, 2, 4}, {-5, -4
 
 class Conv5x5 {
  public:
+  // Whether a chunk of one image keeps V and M of one thread within 16 MB: a chunk is at least
+  // one image (see the constructor), so a large image would be all scratch and no cache.
+  static bool fits(const Geometry& g) {
+    const size_t tiles = size_t((g.ho + 1) / 2) * ((g.wo + 1) / 2);
+    return tiles * kP * ((g.ci + 15) / 16 * 16 + (g.co + 15) / 16 * 16) * sizeof(float) <= (size_t(16) << 20);
+  }
+
   explicit Conv5x5(const Geometry& g)
       : g_(g),
         cip_((g.ci + 15) / 16 * 16),
