@@ -72,7 +72,8 @@ export function measuredPeak(root: string): number | null {
   if (given > 0) return given;
   const exe = path.join(os.tmpdir(), `genconvnet-peak-${process.pid}`);
   try {
-    if (run('g++', ['-O2', '-march=native', '-pthread', '-o', exe, path.join(root, 'bench', 'peak.cc')]) === null && !fs.existsSync(exe)) return null;
+    run('g++', ['-O2', '-march=native', '-pthread', '-o', exe, path.join(root, 'bench', 'peak.cc')]);
+    if (!fs.existsSync(exe)) return null;
     const runs = [0, 1, 2].map(() => {
       const out = run(exe, ['1']);
       return out ? (JSON.parse(out) as { gflops: number }).gflops : NaN;

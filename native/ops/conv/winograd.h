@@ -155,38 +155,43 @@ inline void gemm(int M, int N, int K, const float* A, ptrdiff_t sa, ptrdiff_t sk
   }
 }
 
-// out[i][j] = Σ_k L[i][k] in[k][j] over vectors, skipping zero coefficients (constant-folded).
-template <int RI, int RK, int CJ>
-GCN_AVX512 inline void left(const float (&L)[RI][RK], const __m512 (&in)[RK][CJ], __m512 (&out)[RI][CJ]) {
+// Σ_k row[k] · v[k · stride] over vectors, skipping zero coefficients (constant-folded when unrolled).
+template <int K>
+GCN_AVX512 inline __m512 combine(const float (&row)[K], const __m512* v, int stride) {
+  __m512 s = _mm512_setzero_ps();
 #pragma GCC unroll 6
-  for (int i = 0; i < RI; ++i)
-#pragma GCC unroll 6
-    for (int j = 0; j < CJ; ++j) {
-      __m512 s = _mm512_setzero_ps();
-#pragma GCC unroll 6
-      for (int k = 0; k < RK; ++k)
-        if (L[i][k] != 0.f) s = _mm512_fmadd_ps(_mm512_set1_ps(L[i][k]), in[k][j], s);
-      out[i][j] = s;
-    }
-}
-// out[i][j] = Σ_k in[i][k] R[j][k] (right product by Rᵀ).
-template <int RI, int RK, int CJ>
-GCN_AVX512 inline void rightT(const __m512 (&in)[RI][RK], const float (&R)[CJ][RK], __m512 (&out)[RI][CJ]) {
-#pragma GCC unroll 6
-  for (int i = 0; i < RI; ++i)
-#pragma GCC unroll 6
-    for (int j = 0; j < CJ; ++j) {
-      __m512 s = _mm512_setzero_ps();
-#pragma GCC unroll 6
-      for (int k = 0; k < RK; ++k)
-        if (R[j][k] != 0.f) s = _mm512_fmadd_ps(_mm512_set1_ps(R[j][k]), in[i][k], s);
-      out[i][j] = s;
-    }
+  for (int k = 0; k < K; ++k)
+    if (row[k] != 0.f) s = _mm512_fmadd_ps(_mm512_set1_ps(row[k]), v[k * stride], s);
+  return s;
 }
 
-constexpr float kA[6][2] = {{1, 0}, {1, 1}, {1, -1}, {1, 2}, {1, -2}, {0, 1}};  // A = (Aᵀ)ᵀ
-constexpr float kB[6][6] = {{4, 0, 0, 0, 0, 0},    {0, -4, 4, -2, 2, 4}, {-5, -4, -4, -1, -1, 0},
-                            {0, 1, -1, 2, -2, -5}, {1, 1, 1, 1, 1, 0},  {0, 0, 0, 0, 0, 1}};  // B = (Bᵀ)ᵀ
+// out = M in Mᵀ for a tile of vectors (16 channels each): every transform of this file.
+template <int R, int K>
+GCN_AVX512 inline void sandwich(const float (&M)[R][K], const __m512 (&in)[K][K], __m512 (&out)[R][R]) {
+  __m512 t[R][K];  // M in
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 6
+    for (int c = 0; c < K; ++c) t[i][c] = combine(M[i], &in[0][c], K);
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 6
+    for (int j = 0; j < R; ++j) out[i][j] = combine(M[j], t[i], 1);
+}
+
+template <int R, int C>
+struct Matrix {
+  float v[R][C];
+};
+template <int R, int C>
+constexpr Matrix<C, R> transpose(const float (&m)[R][C]) {
+  Matrix<C, R> t{};
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < C; ++j) t.v[j][i] = m[i][j];
+  return t;
+}
+constexpr Matrix<6, 2> kA = transpose(kAT);  // the gradient's transforms: A = (Aᵀ)ᵀ, B = (Bᵀ)ᵀ
+constexpr Matrix<6, 6> kB = transpose(kBT);
 
 }  // namespace detail
 
@@ -221,6 +226,7 @@ class Conv5x5 {
     tc_ = imagesPerChunk_ * perImage_;
     u_ = detail::alloc(size_t(kP) * cip_ * cop_);
     ut_ = detail::alloc(size_t(kP) * cop_ * cip_);
+    bias_.assign(cop_, 0.f), zeros_.assign(cop_, 0.f);
   }
 
   // U = G g Gᵀ for every (ci, co) from PyTorch-layout weights (co, ci, 5, 5), kept as U_p[ci][co]
@@ -260,14 +266,14 @@ class Conv5x5 {
   void forward(const float* x, const float* bias, bool relu, float* y) {
     const PassTimer timer(passStats().forwardNs);
     ensureScratch(false);
-    std::vector<float> b(cop_, 0.f);
-    if (bias) std::copy(bias, bias + g_.co, b.begin());
+    if (bias) std::copy(bias, bias + g_.co, bias_.begin());  // padded channels stay 0
     eachChunk(false, [&](Scratch& s, int t0, int cnt) {
       for (int t = 0; t < cnt; ++t) inputTile(x, t0 + t, s.v.get() + size_t(t) * cip_);
       for (int p = 0; p < kP; ++p)
         detail::gemm(cnt, cop_, g_.ci, s.v.get() + size_t(p) * tc_ * cip_, cip_, 1, u_.get() + size_t(p) * cip_ * cop_,
                      s.m.get() + size_t(p) * tc_ * cop_, false);
-      for (int t = 0; t < cnt; ++t) outputTile(s.m.get() + size_t(t) * cop_, t0 + t, b.data(), relu, y);
+      const float* b = bias ? bias_.data() : zeros_.data();
+      for (int t = 0; t < cnt; ++t) outputTile(s.m.get() + size_t(t) * cop_, t0 + t, b, relu, y);
     });
   }
 
@@ -398,15 +404,14 @@ class Conv5x5 {
     const size_t pstride = size_t(tc_) * cip_;
     for (int cb = 0; cb < blocks; ++cb) {
       const float* plane = x + (size_t(b) * blocks + cb) * g_.h * g_.w * 16;
-      __m512 d[6][6], t[6][6], o[6][6];
+      __m512 d[6][6], o[6][6];
       for (int i = 0; i < 6; ++i)
         for (int j = 0; j < 6; ++j) {
           const int yy = y0 + i, xx = x0 + j;
           d[i][j] = (yy >= 0 && yy < g_.h && xx >= 0 && xx < g_.w) ? _mm512_loadu_ps(plane + (size_t(yy) * g_.w + xx) * 16)
                                                                     : _mm512_setzero_ps();
         }
-      detail::left(kBT, d, t);
-      detail::rightT(t, kBT, o);
+      detail::sandwich(kBT, d, o);
       for (int i = 0; i < 6; ++i)
         for (int j = 0; j < 6; ++j) _mm512_storeu_ps(v + (i * 6 + j) * pstride + cb * 16, o[i][j]);
     }
@@ -420,11 +425,10 @@ class Conv5x5 {
     const size_t pstride = size_t(tc_) * cop_;
     const __m512 zero = _mm512_setzero_ps();
     for (int cb = 0; cb < blocks; ++cb) {
-      __m512 in[6][6], t[2][6], o[2][2];
+      __m512 in[6][6], o[2][2];
       for (int i = 0; i < 6; ++i)
         for (int j = 0; j < 6; ++j) in[i][j] = _mm512_loadu_ps(m + (i * 6 + j) * pstride + cb * 16);
-      detail::left(kAT, in, t);
-      detail::rightT(t, kAT, o);
+      detail::sandwich(kAT, in, o);
       const __m512 bv = _mm512_loadu_ps(bias + cb * 16);
       float* plane = y + (size_t(b) * blocks + cb) * g_.ho * g_.wo * 16;
       for (int i = 0; i < 2 && oy + i < g_.ho; ++i)
@@ -444,7 +448,7 @@ class Conv5x5 {
     const size_t pstride = size_t(tc_) * cop_;
     for (int cb = 0; cb < blocks; ++cb) {
       const float* plane = dy + (size_t(b) * blocks + cb) * g_.ho * g_.wo * 16;
-      __m512 d[2][2], t[6][2], o[6][6];
+      __m512 d[2][2], o[6][6];
       for (int i = 0; i < 2; ++i)
         for (int j = 0; j < 2; ++j) {
           const bool in = oy + i < g_.ho && ox + j < g_.wo;
@@ -454,8 +458,7 @@ class Conv5x5 {
         const __m512 sum = _mm512_add_ps(_mm512_add_ps(d[0][0], d[0][1]), _mm512_add_ps(d[1][0], d[1][1]));
         _mm512_storeu_ps(db + cb * 16, _mm512_add_ps(_mm512_loadu_ps(db + cb * 16), sum));
       }
-      detail::left(detail::kA, d, t);
-      detail::rightT(t, detail::kA, o);
+      detail::sandwich(detail::kA.v, d, o);
       for (int i = 0; i < 6; ++i)
         for (int j = 0; j < 6; ++j) _mm512_storeu_ps(m + (i * 6 + j) * pstride + cb * 16, o[i][j]);
     }
@@ -469,11 +472,10 @@ class Conv5x5 {
     const size_t pstride = size_t(tc_) * cip_;
     for (int cb = 0; cb < blocks; ++cb) {
       float* plane = dx + (size_t(b) * blocks + cb) * g_.h * g_.w * 16;
-      __m512 in[6][6], t[6][6], o[6][6];
+      __m512 in[6][6], o[6][6];
       for (int i = 0; i < 6; ++i)
         for (int j = 0; j < 6; ++j) in[i][j] = _mm512_loadu_ps(v + (i * 6 + j) * pstride + cb * 16);
-      detail::left(detail::kB, in, t);
-      detail::rightT(t, detail::kB, o);
+      detail::sandwich(detail::kB.v, in, o);
       for (int i = 0; i < 6; ++i) {
         const int yy = y0 + i;
         if (yy < 0 || yy >= g_.h) continue;
@@ -492,6 +494,7 @@ class Conv5x5 {
   int imagesPerChunk_ = 0, tc_ = 0;  // images and tiles per chunk
   int used_ = 1;                     // threads of the last eachChunk
   detail::Buf u_, ut_;
+  std::vector<float> bias_, zeros_;  // the bias padded to cop_, and no bias
   std::vector<Scratch> scratch_;
 };
 

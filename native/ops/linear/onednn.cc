@@ -48,7 +48,10 @@ class LinearOp final : public Op {
     const float* x = ptrOf(x_);
     float* y = ptrOf(out_.value);
     const dnnl_status_t st = dnnl_sgemm('N', 'T', O, n, K, 1.f, p_.w, K, x, K, 0.f, yt_.data(), n);
-    if (st != dnnl_success) throw Error("E_BACKEND", "oneDNN: sgemm failed in a linear layer's forward (status " + std::to_string(int(st)) + ")");
+    if (st != dnnl_success)
+      throw Error("E_BACKEND", "oneDNN: dnnl_sgemm returned status " + std::to_string(int(st)) + " in the forward of a linear layer (" +
+                                   std::to_string(O) + " x " + std::to_string(K) + ", batch " + std::to_string(n) +
+                                   "); this is a bug: please report it with the net's spec, or use backend 'reference'");
     const bool relu = fused_ && !a.last;  // nodeGrad on this layer wants the value before the relu
     const float* b = hasBias_ ? p_.b : nullptr;
     // (Yᵀ)ᵀ in 16 x 16 blocks, + bias, relu (NaN stays NaN)
